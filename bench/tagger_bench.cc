@@ -1,0 +1,185 @@
+// Full tagging vs a raw hs_scan with a count-only callback, on the same
+// compiled literal database and the same corpus, in the same run, for
+// taxonomies of 1k, 10k and 100k aliases plus the starter taxonomy.
+//
+// The raw scan reads text that was folded before timing starts, so it is the
+// floor: Hyperscan alone. Full tagging adds folding, boundary and case
+// verification, overlap and ambiguity resolution, scoring and building the
+// result. The ratio printed at the end is raw time / tagging time (1.0 means
+// tagging costs nothing beyond the scan; the goal is >= 0.8).
+//
+//   build/bench/tagger_bench [--benchmark_min_time=0.5]
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/synthetic.h"
+#include "core/compiled_cache.h"
+#include "core/compiled_taxonomy.h"
+#include "core/fold.h"
+#include "core/tagger.h"
+#include "core/taxonomy.h"
+
+#ifndef TAGWIRE_STARTER_TAXONOMY
+#define TAGWIRE_STARTER_TAXONOMY "data/starter.jsonl"
+#endif
+
+namespace tagwire::bench {
+namespace {
+
+constexpr size_t kArticles = 1000;
+constexpr size_t kArticleBytes = 4096;
+constexpr size_t kBytesPerMention = 150;
+
+struct Fixture {
+  std::string label;
+  std::shared_ptr<const CompiledTaxonomy> taxonomy;
+  std::vector<SyntheticArticle> corpus;
+  std::vector<std::string> folded;  // folded title + body per article, for the raw scan
+  size_t corpus_bytes = 0;
+};
+
+// Fixtures by alias count (0 = the starter taxonomy), built once on first use.
+const Fixture& GetFixture(int64_t aliases) {
+  static std::map<int64_t, std::unique_ptr<Fixture>> fixtures;
+  auto& slot = fixtures[aliases];
+  if (slot) return *slot;
+  slot = std::make_unique<Fixture>();
+  Fixture& f = *slot;
+  std::string jsonl;
+  if (aliases == 0) {
+    f.label = "starter";
+    auto bytes = ReadFileBytes(TAGWIRE_STARTER_TAXONOMY);
+    if (!bytes.ok()) {
+      std::fprintf(stderr, "bench: %s\n", std::string(bytes.status().message()).c_str());
+      std::exit(2);
+    }
+    jsonl = *bytes;
+  } else {
+    f.label = std::to_string(aliases);
+    jsonl = SyntheticTaxonomy(static_cast<size_t>(aliases));
+  }
+  TaxonomyBuilder builder;
+  auto added = builder.AddLayer(f.label, jsonl);
+  auto taxonomy = added.ok() ? builder.Build() : absl::StatusOr<Taxonomy>(added);
+  if (!taxonomy.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(taxonomy.status().message()).c_str());
+    std::exit(2);
+  }
+  auto compiled = CompiledTaxonomy::Compile(*std::move(taxonomy));
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(compiled.status().message()).c_str());
+    std::exit(2);
+  }
+  f.taxonomy = *compiled;
+  f.corpus = SyntheticCorpus(AliasesOf(jsonl), kArticles, kArticleBytes, kBytesPerMention);
+  for (const SyntheticArticle& a : f.corpus) {
+    f.folded.push_back(FoldText(a.title) + "\n" + FoldText(a.body));
+    f.corpus_bytes += a.title.size() + a.body.size();
+  }
+  return f;
+}
+
+int CountMatch(unsigned int, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  ++*static_cast<size_t*>(ctx);
+  return 0;
+}
+
+void BM_RawScan(benchmark::State& state) {
+  const Fixture& f = GetFixture(state.range(0));
+  hs_scratch_t* scratch = nullptr;
+  hs_clone_scratch(f.taxonomy->prototype_scratch(), &scratch);
+  size_t matches = 0;
+  for (auto _ : state) {
+    for (const std::string& text : f.folded) {
+      hs_scan(f.taxonomy->literal_database(), text.data(), static_cast<unsigned>(text.size()), 0,
+              scratch, CountMatch, &matches);
+    }
+  }
+  hs_free_scratch(scratch);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.corpus_bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.corpus.size()));
+  state.counters["matches_per_KB"] =
+      double(matches) / double(state.iterations()) / (double(f.corpus_bytes) / 1024.0);
+  state.SetLabel(f.label);
+}
+
+void BM_Tag(benchmark::State& state) {
+  const Fixture& f = GetFixture(state.range(0));
+  Tagger tagger;
+  TagOptions options;
+  size_t mentions = 0;
+  size_t failures = 0;
+  for (auto _ : state) {
+    for (const SyntheticArticle& a : f.corpus) {
+      auto result = tagger.Tag(f.taxonomy, {a.title, a.body}, options);
+      if (!result.ok()) {
+        ++failures;
+        continue;
+      }
+      for (const ConceptTag& tag : result->tags) mentions += tag.count;
+      benchmark::DoNotOptimize(result);
+    }
+  }
+  if (failures > 0) state.SkipWithError("tagging failed");
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.corpus_bytes));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.corpus.size()));
+  state.counters["mentions_per_KB"] =
+      double(mentions) / double(state.iterations()) / (double(f.corpus_bytes) / 1024.0);
+  state.SetLabel(f.label);
+}
+
+#define TAGWIRE_SIZES ->Arg(1000)->Arg(10000)->Arg(100000)->Arg(0)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_RawScan) TAGWIRE_SIZES;
+BENCHMARK(BM_Tag) TAGWIRE_SIZES;
+
+// Prints the usual console table, then tagging's ratio to the raw scan.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      const std::string name = run.benchmark_name();
+      const std::string size = name.substr(name.find('/') + 1);
+      const double seconds_per_iteration = run.GetAdjustedRealTime();
+      (name.rfind("BM_Tag", 0) == 0 ? tag_ : raw_)[size] = seconds_per_iteration;
+      labels_[size] = run.report_label;
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    std::printf("\n%-10s %14s %14s %10s\n", "taxonomy", "raw scan MB/s", "tagging MB/s",
+                "ratio");
+    for (const auto& [size, tag_time] : tag_) {
+      auto raw = raw_.find(size);
+      if (raw == raw_.end()) continue;
+      const Fixture& f = GetFixture(std::stoll(size));
+      const double megabytes = double(f.corpus_bytes) / 1e6;
+      // Both times are in the same unit (milliseconds), so units cancel.
+      std::printf("%-10s %14.1f %14.1f %10.2f\n", labels_[size].c_str(),
+                  megabytes / (raw->second / 1e3), megabytes / (tag_time / 1e3),
+                  raw->second / tag_time);
+    }
+  }
+
+ private:
+  std::map<std::string, double> tag_, raw_;
+  std::map<std::string, std::string> labels_;
+};
+
+}  // namespace
+}  // namespace tagwire::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  tagwire::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,223 @@
+#include "core/compiled_taxonomy.h"
+
+#include <atomic>
+#include <chrono>
+
+#include "absl/container/flat_hash_map.h"
+#include "core/strings.h"
+#include "core/compiled_cache.h"
+#include "core/fold.h"
+#include "core/hash.h"
+#include "core/status_macros.h"
+
+namespace tagwire {
+namespace {
+
+constexpr unsigned kRegexFlags =
+    HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+
+std::atomic<uint64_t> next_generation{1};
+
+std::string CompileErrorMessage(const hs_compile_error_t* error) {
+  return error != nullptr && error->message != nullptr ? error->message : "unknown error";
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> CompiledTaxonomy::Compile(
+    Taxonomy taxonomy, const CompileOptions& options) {
+  std::shared_ptr<CompiledTaxonomy> compiled(new CompiledTaxonomy());
+  compiled->taxonomy_ = std::move(taxonomy);
+  compiled->generation_ = next_generation.fetch_add(1);
+  RETURN_IF_ERROR(compiled->Build(options));
+  return std::shared_ptr<const CompiledTaxonomy>(std::move(compiled));
+}
+
+absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<Concept>& concepts = taxonomy_.concepts();
+
+  // Literal patterns, de-duplicated by folded text, in a deterministic order.
+  absl::flat_hash_map<std::string, uint32_t> pattern_by_literal;
+  std::vector<std::pair<uint32_t, PatternTarget>> pairs;
+  auto add_literal = [&](std::string folded, PatternTarget target) {
+    auto [it, inserted] =
+        pattern_by_literal.emplace(std::move(folded), static_cast<uint32_t>(literals_.size()));
+    if (inserted) literals_.push_back(it->first);
+    pairs.emplace_back(it->second, target);
+  };
+  absl::flat_hash_map<std::string_view, int32_t> index_by_id;
+  for (uint32_t c = 0; c < concepts.size(); ++c) {
+    const Concept& concept_value = concepts[c];
+    index_by_id.emplace(concept_value.id, static_cast<int32_t>(c));
+    for (uint32_t a = 0; a < concept_value.aliases.size(); ++a) {
+      const Alias& alias = concept_value.aliases[a];
+      add_literal(FoldText(alias.text), {c, a, false, alias.case_policy});
+    }
+    for (uint32_t r = 0; r < concept_value.rules.size(); ++r) {
+      const KeywordRule& rule = concept_value.rules[r];
+      if (rule.is_regex) {
+        regex_rules_.emplace_back(c, r);
+      } else {
+        add_literal(FoldText(rule.pattern), {c, r, true, rule.case_policy});
+      }
+    }
+  }
+  broader_.assign(concepts.size(), -1);
+  for (uint32_t c = 0; c < concepts.size(); ++c) {
+    if (auto it = index_by_id.find(concepts[c].broader); it != index_by_id.end()) {
+      broader_[c] = it->second;
+    }
+  }
+  // Group targets by pattern (counting sort keeps source order within a pattern).
+  target_offsets_.assign(literals_.size() + 1, 0);
+  for (const auto& [pattern, target] : pairs) ++target_offsets_[pattern + 1];
+  for (size_t i = 1; i < target_offsets_.size(); ++i) target_offsets_[i] += target_offsets_[i - 1];
+  targets_.resize(pairs.size());
+  std::vector<uint32_t> fill(target_offsets_.begin(), target_offsets_.end() - 1);
+  for (const auto& [pattern, target] : pairs) targets_[fill[pattern]++] = target;
+  literal_lengths_.reserve(literals_.size());
+  for (const std::string& literal : literals_) {
+    literal_lengths_.push_back(static_cast<uint32_t>(literal.size()));
+  }
+
+  // The cache key covers exactly what reaches Hyperscan.
+  ContentHasher key_hasher;
+  key_hasher.Add(hs_version());
+  key_hasher.AddNumber(literals_.size());
+  for (const std::string& literal : literals_) key_hasher.Add(literal);
+  key_hasher.AddNumber(regex_rules_.size());
+  for (const auto& [c, r] : regex_rules_) key_hasher.Add(concepts[c].rules[r].pattern);
+  key_hasher.AddNumber(kRegexFlags);
+  const uint64_t key = key_hasher.Digest();
+  const std::string cache_path =
+      options.cache_dir.empty()
+          ? std::string()
+          : StrCat(options.cache_dir, "/tagwire-", key_hasher.HexDigest(), ".hsdb");
+
+  std::string cache_problem;
+  if (!cache_path.empty()) {
+    auto bytes = ReadFileBytes(cache_path);
+    if (bytes.ok()) {
+      auto cached = ParseCache(*bytes, key);
+      if (cached.ok()) {
+        literal_db_ = std::move(cached->literal);
+        regex_db_ = std::move(cached->regex);
+        loaded_from_cache_ = true;
+      } else {
+        cache_problem = StrCat("ignored ", cache_path, ": ", cached.status().message());
+      }
+    } else if (!absl::IsNotFound(bytes.status())) {
+      cache_problem = std::string(bytes.status().message());
+    }
+  }
+  const bool need_literal_db = !literals_.empty();
+  const bool need_regex_db = !regex_rules_.empty();
+  if (loaded_from_cache_ &&
+      (need_literal_db != (literal_db_ != nullptr) || need_regex_db != (regex_db_ != nullptr))) {
+    literal_db_.reset();
+    regex_db_.reset();
+    loaded_from_cache_ = false;
+    cache_problem = StrCat("ignored ", cache_path, ": databases do not match the taxonomy");
+  }
+
+  if (!loaded_from_cache_) {
+    if (need_literal_db) {
+      std::vector<const char*> expressions;
+      std::vector<size_t> lengths;
+      std::vector<unsigned> flags(literals_.size(), 0);
+      std::vector<unsigned> ids(literals_.size());
+      expressions.reserve(literals_.size());
+      lengths.reserve(literals_.size());
+      for (uint32_t i = 0; i < literals_.size(); ++i) {
+        expressions.push_back(literals_[i].data());
+        lengths.push_back(literals_[i].size());
+        ids[i] = i;
+      }
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* raw_error = nullptr;
+      const hs_error_t result = hs_compile_lit_multi(
+          expressions.data(), flags.data(), ids.data(), lengths.data(),
+          static_cast<unsigned>(literals_.size()), HS_MODE_BLOCK, nullptr, &db, &raw_error);
+      CompileErrorPtr error(raw_error);
+      if (result != HS_SUCCESS) {
+        std::string where;
+        if (error && error->expression >= 0) {
+          const PatternTarget& target = *targets_begin(error->expression);
+          where = StrCat(taxonomy_.Describe(concepts[target.concept_index].location), ": ");
+        }
+        return absl::InvalidArgumentError(StrCat(
+            where, "Hyperscan could not compile ", literals_.size(),
+            " literals: ", CompileErrorMessage(error.get())));
+      }
+      literal_db_.reset(db);
+    }
+    if (need_regex_db) {
+      std::vector<const char*> expressions;
+      std::vector<unsigned> flags(regex_rules_.size(), kRegexFlags);
+      std::vector<unsigned> ids(regex_rules_.size());
+      for (uint32_t i = 0; i < regex_rules_.size(); ++i) {
+        const auto& [c, r] = regex_rules_[i];
+        expressions.push_back(concepts[c].rules[r].pattern.c_str());
+        ids[i] = i;
+      }
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* raw_error = nullptr;
+      const hs_error_t result =
+          hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                           static_cast<unsigned>(regex_rules_.size()), HS_MODE_BLOCK, nullptr, &db,
+                           &raw_error);
+      CompileErrorPtr error(raw_error);
+      if (result != HS_SUCCESS) {
+        if (error && error->expression >= 0 &&
+            static_cast<size_t>(error->expression) < regex_rules_.size()) {
+          const auto& [c, r] = regex_rules_[error->expression];
+          const KeywordRule& rule = concepts[c].rules[r];
+          return absl::InvalidArgumentError(
+              StrCat(taxonomy_.Describe(rule.location), ": regex /", rule.pattern,
+                           "/ rejected by Hyperscan: ", CompileErrorMessage(error.get())));
+        }
+        return absl::InvalidArgumentError(StrCat(
+            "Hyperscan could not compile the regex rules: ", CompileErrorMessage(error.get())));
+      }
+      regex_db_.reset(db);
+    }
+  }
+  literals_.clear();
+  literals_.shrink_to_fit();
+
+  hs_scratch_t* scratch = nullptr;
+  for (const DatabasePtr* db : {&literal_db_, &regex_db_}) {
+    if (*db == nullptr) continue;
+    if (hs_alloc_scratch(db->get(), &scratch) != HS_SUCCESS) {
+      if (scratch != nullptr) hs_free_scratch(scratch);
+      return absl::ResourceExhaustedError("hs_alloc_scratch failed");
+    }
+    size_t size = 0;
+    if (hs_database_size(db->get(), &size) == HS_SUCCESS) database_bytes_ += size;
+  }
+  prototype_scratch_.reset(scratch);
+
+  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+  if (loaded_from_cache_) {
+    cache_status_ = StrCat("loaded from cache ", cache_path, " in ", elapsed_ms, " ms");
+    return absl::OkStatus();
+  }
+  cache_status_ = StrCat("compiled ", literal_lengths_.size(), " literals and ",
+                               regex_rules_.size(), " regexes in ", elapsed_ms, " ms");
+  if (!cache_problem.empty()) StrAppend(&cache_status_, "; ", cache_problem);
+  if (!cache_path.empty()) {
+    auto bytes = SerializeCache(key, literal_db_.get(), regex_db_.get());
+    absl::Status written = bytes.ok() ? WriteFileAtomically(cache_path, *bytes) : bytes.status();
+    if (written.ok()) {
+      StrAppend(&cache_status_, "; cache written to ", cache_path);
+    } else {
+      StrAppend(&cache_status_, "; cache not written: ", written.message());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tagwire

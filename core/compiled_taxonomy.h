@@ -1,0 +1,116 @@
+// CompiledTaxonomy: a taxonomy turned into Hyperscan databases, ready to scan.
+//
+// Lifecycle: load a Taxonomy (taxonomy.h) → CompiledTaxonomy::Compile → share
+// the result as std::shared_ptr<const CompiledTaxonomy> with every thread that
+// tags (tagger.h). A CompiledTaxonomy is immutable and safe for concurrent use
+// without external synchronization; each thread brings its own scratch space
+// (a Tagger), cloned from the prototype held here.
+//
+// Databases:
+//   * every alias and keyword literal, folded (fold.h) and de-duplicated, in
+//     one hs_compile_lit_multi block-mode database;
+//   * regex keyword rules, if any, in a second database compiled with
+//     HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST and
+//     scanned over the original text. Hyperscan's rejection of a regex is
+//     reported as "file:line: regex /…/: <Hyperscan's message>".
+//
+// Compiled cache: with CompileOptions::cache_dir set, the serialized databases
+// are stored in "<cache_dir>/tagwire-<key>.hsdb", keyed by a hash of exactly
+// what was compiled and the Hyperscan version. A warm start deserializes
+// instead of compiling. Cache files carry a checksum; a corrupt, truncated or
+// foreign file is ignored (and rewritten), never trusted. Failing to write the
+// cache (read-only or full disk) is not an error: see cache_status().
+#ifndef TAGWIRE_CORE_COMPILED_TAXONOMY_H_
+#define TAGWIRE_CORE_COMPILED_TAXONOMY_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/hyperscan_handles.h"
+#include "core/taxonomy.h"
+
+namespace tagwire {
+
+struct CompileOptions {
+  // Directory for the compiled cache. Empty: always compile, write nothing.
+  std::string cache_dir;
+};
+
+// What a literal pattern stands for: an alias of a concept or a keyword rule
+// of a topic. One folded literal may stand for several (shared aliases).
+struct PatternTarget {
+  uint32_t concept_index;
+  uint32_t item_index;  // index into Concept::aliases, or Concept::rules
+  bool is_rule;
+  CasePolicy case_policy;
+};
+
+class CompiledTaxonomy {
+ public:
+  // Compiles `taxonomy`. Errors: InvalidArgument for a regex Hyperscan rejects
+  // (with file:line) or a taxonomy too large for Hyperscan; Internal for
+  // anything else Hyperscan reports.
+  static absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> Compile(
+      Taxonomy taxonomy, const CompileOptions& options = {});
+
+  CompiledTaxonomy(const CompiledTaxonomy&) = delete;
+  CompiledTaxonomy& operator=(const CompiledTaxonomy&) = delete;
+
+  const Taxonomy& taxonomy() const { return taxonomy_; }
+  const Concept& concept_at(uint32_t index) const { return taxonomy_.concepts()[index]; }
+  // The taxonomy's content hash; every result carries it.
+  const std::string& version() const { return taxonomy_.version(); }
+  // Unique per compiled instance in this process (never reused).
+  uint64_t generation() const { return generation_; }
+
+  size_t literal_count() const { return literal_lengths_.size(); }
+  size_t regex_count() const { return regex_rules_.size(); }
+  // Total bytes of the serialized-size of both databases.
+  size_t database_bytes() const { return database_bytes_; }
+  bool loaded_from_cache() const { return loaded_from_cache_; }
+  // One line for logs: "compiled in 120 ms; cache written to …", etc.
+  const std::string& cache_status() const { return cache_status_; }
+
+  // --- For the scanner (tagger.cc) ---
+  const hs_database_t* literal_database() const { return literal_db_.get(); }
+  const hs_database_t* regex_database() const { return regex_db_.get(); }
+  const hs_scratch_t* prototype_scratch() const { return prototype_scratch_.get(); }
+  uint32_t literal_length(uint32_t pattern) const { return literal_lengths_[pattern]; }
+  // Targets of literal `pattern`: [begin, end) into targets().
+  const PatternTarget* targets_begin(uint32_t pattern) const {
+    return targets_.data() + target_offsets_[pattern];
+  }
+  const PatternTarget* targets_end(uint32_t pattern) const {
+    return targets_.data() + target_offsets_[pattern + 1];
+  }
+  // (concept index, rule index) of regex pattern `id`.
+  const std::pair<uint32_t, uint32_t>& regex_rule(uint32_t id) const { return regex_rules_[id]; }
+  // Index of each concept's broader concept, or -1.
+  int32_t broader_index(uint32_t concept_index) const { return broader_[concept_index]; }
+
+ private:
+  CompiledTaxonomy() = default;
+  absl::Status Build(const CompileOptions& options);
+
+  Taxonomy taxonomy_;
+  uint64_t generation_ = 0;
+  std::vector<std::string> literals_;  // folded; dropped after compiling
+  std::vector<uint32_t> literal_lengths_;
+  std::vector<uint32_t> target_offsets_;
+  std::vector<PatternTarget> targets_;
+  std::vector<std::pair<uint32_t, uint32_t>> regex_rules_;
+  std::vector<int32_t> broader_;
+  DatabasePtr literal_db_;
+  DatabasePtr regex_db_;
+  ScratchPtr prototype_scratch_;
+  size_t database_bytes_ = 0;
+  bool loaded_from_cache_ = false;
+  std::string cache_status_;
+};
+
+}  // namespace tagwire
+
+#endif  // TAGWIRE_CORE_COMPILED_TAXONOMY_H_

@@ -1,0 +1,519 @@
+#include "core/tagger.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/cord.h"
+#include "core/strings.h"
+#include "absl/strings/str_format.h"
+#include "core/status_macros.h"
+#include "core/unicode.h"
+
+namespace tagwire {
+namespace {
+
+constexpr uint32_t kRegexIdFlag = 0x80000000u;
+
+// Relevance weights of one mention by position.
+constexpr double kTitleWeight = 1.0;
+constexpr double kLeadWeight = 0.6;
+constexpr double kBodyWeight = 0.25;
+// The lead is the first paragraph, if it ends within this many bytes…
+constexpr size_t kMaxLeadBytes = 2000;
+// …otherwise the first this many bytes.
+constexpr size_t kDefaultLeadBytes = 600;
+// A topic inherits this share of a narrower topic's score.
+constexpr double kBroaderTopicShare = 0.9;
+constexpr int kMaxBroaderDepth = 8;
+
+absl::Status ArticleError(std::string_view reason, std::string message) {
+  absl::Status status = absl::InvalidArgumentError(std::move(message));
+  status.SetPayload(kArticleErrorReasonUrl, absl::Cord(std::string(reason)));
+  return status;
+}
+
+double Round4(double value) { return std::round(value * 1e4) / 1e4; }
+
+bool IsAscii(std::string_view text) {
+  for (unsigned char c : text) {
+    if (c >= 0x80) return false;
+  }
+  return true;
+}
+
+// Returns true if the case of `span` (original text) satisfies `policy` for
+// `alias`. The two are already known to be equal after folding.
+bool CaseMatches(CasePolicy policy, std::string_view alias, std::string_view span,
+                 std::vector<char32_t>* alias_buffer, std::vector<char32_t>* span_buffer) {
+  if (policy == CasePolicy::kCaseless) return true;
+  if (alias.size() == span.size() && IsAscii(alias) && IsAscii(span)) {
+    if (policy == CasePolicy::kExact) return alias == span;
+    for (size_t i = 0; i < alias.size(); ++i) {
+      if (alias[i] >= 'A' && alias[i] <= 'Z' && !(span[i] >= 'A' && span[i] <= 'Z')) return false;
+    }
+    return true;
+  }
+  alias_buffer->clear();
+  span_buffer->clear();
+  DecomposeKeepingCase(alias, alias_buffer);
+  DecomposeKeepingCase(span, span_buffer);
+  if (policy == CasePolicy::kExact) return *alias_buffer == *span_buffer;
+  if (alias_buffer->size() == span_buffer->size()) {
+    for (size_t i = 0; i < alias_buffer->size(); ++i) {
+      if (IsUppercaseLetter((*alias_buffer)[i]) && !IsUppercaseLetter((*span_buffer)[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // Folding changed the length (e.g. "ß" against "SS"): require the first
+  // letter's case to agree at least.
+  auto first_letter = [](const std::vector<char32_t>& text) -> char32_t {
+    for (char32_t c : text) {
+      if (IsUppercaseLetter(c) || IsLowercaseLetter(c)) return c;
+    }
+    return 0;
+  };
+  return !IsUppercaseLetter(first_letter(*alias_buffer)) ||
+         IsUppercaseLetter(first_letter(*span_buffer));
+}
+
+struct ScanContext {
+  const CompiledTaxonomy* taxonomy;
+  const FoldedView* folded;
+  std::string_view original;
+  Field field;
+  size_t max_candidates;
+  std::vector<Tagger::Candidate>* candidates;
+  std::vector<char32_t>* buffer_a;
+  std::vector<char32_t>* buffer_b;
+  bool overflow = false;
+};
+
+int OnLiteralMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                   unsigned int /*flags*/, void* context) {
+  auto& ctx = *static_cast<ScanContext*>(context);
+  const size_t folded_start = to - ctx.taxonomy->literal_length(id);
+  size_t start;
+  size_t end;
+  if (!ctx.folded->MapToOriginal(folded_start, to, &start, &end)) return 0;
+  if (!IsWholeWord(ctx.original, start, end)) return 0;
+  const std::string_view span = ctx.original.substr(start, end - start);
+  for (const PatternTarget* t = ctx.taxonomy->targets_begin(id); t != ctx.taxonomy->targets_end(id);
+       ++t) {
+    const Concept& concept_value = ctx.taxonomy->concept_at(t->concept_index);
+    const std::string_view alias = t->is_rule ? concept_value.rules[t->item_index].pattern
+                                              : concept_value.aliases[t->item_index].text;
+    if (!CaseMatches(t->case_policy, alias, span, ctx.buffer_a, ctx.buffer_b)) continue;
+    if (ctx.candidates->size() >= ctx.max_candidates) {
+      ctx.overflow = true;
+      return 1;  // stop scanning
+    }
+    ctx.candidates->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(end),
+                               t->concept_index, t->item_index, ctx.field, t->is_rule});
+  }
+  return 0;
+}
+
+int OnRegexMatch(unsigned int id, unsigned long long from, unsigned long long to,
+                 unsigned int /*flags*/, void* context) {
+  auto& ctx = *static_cast<ScanContext*>(context);
+  if (!IsWholeWord(ctx.original, from, to)) return 0;
+  if (ctx.candidates->size() >= ctx.max_candidates) {
+    ctx.overflow = true;
+    return 1;
+  }
+  const auto& [concept_index, rule_index] = ctx.taxonomy->regex_rule(id);
+  ctx.candidates->push_back({static_cast<uint32_t>(from), static_cast<uint32_t>(to),
+                             concept_index, rule_index | kRegexIdFlag, ctx.field, true});
+  return 0;
+}
+
+bool SameSpan(const Tagger::Candidate& a, const Tagger::Candidate& b) {
+  return a.field == b.field && a.start == b.start && a.end == b.end;
+}
+
+// Orders by field, start, longest first, then concept.
+bool SpanOrder(const Tagger::Candidate& a, const Tagger::Candidate& b) {
+  if (a.field != b.field) return a.field < b.field;
+  if (a.start != b.start) return a.start < b.start;
+  if (a.end != b.end) return a.end > b.end;
+  if (a.concept_index != b.concept_index) return a.concept_index < b.concept_index;
+  return a.item_index < b.item_index;
+}
+
+// Keeps the span groups (runs of candidates with one span) that `policy` keeps.
+void ResolveOverlaps(OverlapPolicy policy, std::vector<Tagger::Candidate>* candidates) {
+  std::sort(candidates->begin(), candidates->end(), SpanOrder);
+  if (policy == OverlapPolicy::kAll) return;
+  size_t out = 0;
+  uint32_t last_end = 0;   // leftmost-longest: end of the last kept span
+  uint32_t max_end = 0;    // no-subsumed: furthest end of earlier spans
+  bool have_earlier = false;
+  Field field = Field::kTitle;
+  for (size_t i = 0; i < candidates->size();) {
+    size_t group_end = i + 1;
+    while (group_end < candidates->size() && SameSpan((*candidates)[i], (*candidates)[group_end])) {
+      ++group_end;
+    }
+    const Tagger::Candidate& head = (*candidates)[i];
+    if (!have_earlier || head.field != field) {
+      field = head.field;
+      last_end = 0;
+      max_end = 0;
+      have_earlier = false;
+    }
+    bool keep;
+    if (policy == OverlapPolicy::kLeftmostLongest) {
+      keep = !have_earlier || head.start >= last_end;
+      if (keep) last_end = head.end;
+    } else {
+      keep = !have_earlier || max_end < head.end;
+      max_end = std::max(max_end, head.end);
+    }
+    have_earlier = true;
+    if (keep) {
+      for (size_t k = i; k < group_end; ++k) (*candidates)[out++] = (*candidates)[k];
+    }
+    i = group_end;
+  }
+  candidates->resize(out);
+}
+
+// Among candidates with the same span, keeps one concept: the most prominent
+// (largest population, then earliest in the taxonomy).
+void ResolveAmbiguity(const CompiledTaxonomy& taxonomy, std::vector<Tagger::Candidate>* candidates) {
+  size_t out = 0;
+  for (size_t i = 0; i < candidates->size();) {
+    size_t group_end = i + 1;
+    while (group_end < candidates->size() && SameSpan((*candidates)[i], (*candidates)[group_end])) {
+      ++group_end;
+    }
+    size_t best = i;
+    for (size_t k = i + 1; k < group_end; ++k) {
+      const int64_t population = taxonomy.concept_at((*candidates)[k].concept_index).attributes.population;
+      const int64_t best_population =
+          taxonomy.concept_at((*candidates)[best].concept_index).attributes.population;
+      if (population > best_population) best = k;
+    }
+    (*candidates)[out++] = (*candidates)[best];
+    i = group_end;
+  }
+  candidates->resize(out);
+}
+
+size_t LeadEnd(std::string_view body) {
+  const size_t paragraph = body.find("\n\n");
+  if (paragraph != std::string_view::npos && paragraph <= kMaxLeadBytes) return paragraph;
+  const size_t crlf_paragraph = body.find("\r\n\r\n");
+  if (crlf_paragraph != std::string_view::npos && crlf_paragraph <= kMaxLeadBytes) {
+    return crlf_paragraph;
+  }
+  return std::min(body.size(), kDefaultLeadBytes);
+}
+
+// Fills code point and UTF-16 offsets of `mentions`, sorted by (field, start).
+void FillUnitOffsets(const ArticleText& article, const TagOptions& options,
+                     std::vector<Mention>* mentions) {
+  Field field = Field::kTitle;
+  size_t cursor = 0, code_points = 0, utf16 = 0;
+  for (Mention& m : *mentions) {
+    if (m.field != field) {
+      field = m.field;
+      cursor = code_points = utf16 = 0;
+    }
+    const std::string_view text = m.field == Field::kTitle ? article.title : article.body;
+    const std::string_view skipped = text.substr(cursor, m.start - cursor);
+    code_points += CountCodePoints(skipped);
+    utf16 += CountUtf16Units(skipped);
+    cursor = m.start;
+    if (options.code_point_offsets) {
+      m.code_point_start = static_cast<uint32_t>(code_points);
+      m.code_point_end = static_cast<uint32_t>(code_points + CountCodePoints(m.text));
+    }
+    if (options.utf16_offsets) {
+      m.utf16_start = static_cast<uint32_t>(utf16);
+      m.utf16_end = static_cast<uint32_t>(utf16 + CountUtf16Units(m.text));
+    }
+  }
+}
+
+}  // namespace
+
+std::string ArticleErrorReason(const absl::Status& status) {
+  const auto payload = status.GetPayload(kArticleErrorReasonUrl);
+  return payload ? std::string(*payload) : std::string();
+}
+
+absl::Status ValidateArticle(const ArticleText& article, const TagLimits& limits) {
+  const size_t size = article.title.size() + article.body.size();
+  if (size > limits.max_article_bytes) {
+    return ArticleError("ARTICLE_TOO_LARGE",
+                        StrCat("article is ", size, " bytes; the limit is ",
+                                     limits.max_article_bytes));
+  }
+  for (const auto& [field, text, reason] :
+       {std::tuple{"title", article.title, "TITLE_NOT_UTF8"},
+        std::tuple{"body", article.body, "BODY_NOT_UTF8"}}) {
+    if (!IsValidUtf8(text)) {
+      return ArticleError(reason, StrCat(field, " is not valid UTF-8 (first bad byte at offset ",
+                                               FindInvalidUtf8(text), ")"));
+    }
+  }
+  const bool blank = std::all_of(article.body.begin(), article.body.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  });
+  if (blank) return ArticleError("EMPTY_BODY", "body is empty");
+  return absl::OkStatus();
+}
+
+Tagger::Tagger() = default;
+Tagger::~Tagger() = default;
+
+absl::Status Tagger::EnsureScratch(const CompiledTaxonomy& taxonomy) {
+  if (scratch_generation_ == taxonomy.generation()) return absl::OkStatus();
+  if (taxonomy.prototype_scratch() != nullptr) {
+    if (scratch_ == nullptr) {
+      hs_scratch_t* clone = nullptr;
+      if (hs_clone_scratch(taxonomy.prototype_scratch(), &clone) != HS_SUCCESS) {
+        return absl::ResourceExhaustedError("hs_clone_scratch failed");
+      }
+      scratch_.reset(clone);
+    } else {
+      // A reloaded taxonomy: grow the existing scratch if its databases need more.
+      hs_scratch_t* scratch = scratch_.release();
+      for (const hs_database_t* db : {taxonomy.literal_database(), taxonomy.regex_database()}) {
+        if (db != nullptr && hs_alloc_scratch(db, &scratch) != HS_SUCCESS) {
+          scratch_.reset(scratch);
+          return absl::ResourceExhaustedError("hs_alloc_scratch failed");
+        }
+      }
+      scratch_.reset(scratch);
+    }
+  }
+  scratch_generation_ = taxonomy.generation();
+  return absl::OkStatus();
+}
+
+absl::Status Tagger::ScanField(const CompiledTaxonomy& taxonomy, Field field,
+                               std::string_view text, const TagLimits& limits) {
+  if (text.empty()) return absl::OkStatus();
+  ScanContext context{&taxonomy, &folded_, text, field, limits.max_mentions,
+                      &candidates_, &case_buffer_a_, &case_buffer_b_};
+  if (taxonomy.literal_database() != nullptr) {
+    folded_.Reset(text);
+    const std::string_view folded = folded_.folded();
+    const hs_error_t error =
+        hs_scan(taxonomy.literal_database(), folded.data(), static_cast<unsigned>(folded.size()),
+                0, scratch_.get(), OnLiteralMatch, &context);
+    if (error != HS_SUCCESS && error != HS_SCAN_TERMINATED) {
+      return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
+    }
+  }
+  if (!context.overflow && taxonomy.regex_database() != nullptr) {
+    const hs_error_t error =
+        hs_scan(taxonomy.regex_database(), text.data(), static_cast<unsigned>(text.size()), 0,
+                scratch_.get(), OnRegexMatch, &context);
+    if (error != HS_SUCCESS && error != HS_SCAN_TERMINATED) {
+      return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
+    }
+  }
+  if (context.overflow) {
+    return ArticleError("TOO_MANY_MENTIONS",
+                        StrCat("article has more than ", limits.max_mentions,
+                                     " matches (limit max_mentions)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxonomy>& taxonomy_ptr,
+                                      const ArticleText& article, const TagOptions& options,
+                                      const TagLimits& limits) {
+  if (taxonomy_ptr == nullptr) return absl::FailedPreconditionError("no taxonomy loaded");
+  RETURN_IF_ERROR(ValidateArticle(article, limits));
+  const CompiledTaxonomy& taxonomy = *taxonomy_ptr;
+  RETURN_IF_ERROR(EnsureScratch(taxonomy));
+
+  candidates_.clear();
+  RETURN_IF_ERROR(ScanField(taxonomy, Field::kTitle, article.title, limits));
+  RETURN_IF_ERROR(ScanField(taxonomy, Field::kBody, article.body, limits));
+
+  entities_.clear();
+  keywords_.clear();
+  for (const Candidate& c : candidates_) (c.is_rule ? keywords_ : entities_).push_back(c);
+
+  TagResult result;
+  result.taxonomy = taxonomy_ptr;
+  const size_t lead_end = LeadEnd(article.body);
+  auto field_text = [&](Field field) { return field == Field::kTitle ? article.title : article.body; };
+
+  // Entities: overlaps, then one concept per span.
+  ResolveOverlaps(options.overlap, &entities_);
+  ResolveAmbiguity(taxonomy, &entities_);
+  std::vector<Mention> mentions;
+  mentions.reserve(entities_.size());
+  for (const Candidate& c : entities_) {
+    Mention m;
+    m.field = c.field;
+    m.start = c.start;
+    m.end = c.end;
+    m.text = field_text(c.field).substr(c.start, c.end - c.start);
+    m.alias_index = c.item_index;
+    mentions.push_back(m);
+  }
+  if (options.include_mentions && (options.code_point_offsets || options.utf16_offsets)) {
+    FillUnitOffsets(article, options, &mentions);
+  }
+  // Group by concept (stable, so mentions stay in text order).
+  std::vector<uint32_t> order(entities_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return entities_[a].concept_index < entities_[b].concept_index;
+  });
+  uint32_t max_count = 1;
+  struct Evidence {
+    double weight = 0;
+    uint32_t title = 0, lead = 0, body = 0;
+  };
+  std::vector<Evidence> evidence;
+  for (size_t i = 0; i < order.size();) {
+    const uint32_t concept_index = entities_[order[i]].concept_index;
+    ConceptTag tag;
+    tag.concept_index = concept_index;
+    tag.concept_ptr = &taxonomy.concept_at(concept_index);
+    Evidence e;
+    for (; i < order.size() && entities_[order[i]].concept_index == concept_index; ++i) {
+      const Mention& m = mentions[order[i]];
+      ++tag.count;
+      if (m.field == Field::kTitle) {
+        tag.in_title = true;
+        e.weight += kTitleWeight;
+        ++e.title;
+      } else if (m.start < lead_end) {
+        e.weight += kLeadWeight;
+        ++e.lead;
+      } else {
+        e.weight += kBodyWeight;
+        ++e.body;
+      }
+      if (options.include_mentions) tag.mentions.push_back(m);
+    }
+    max_count = std::max(max_count, tag.count);
+    result.tags.push_back(std::move(tag));
+    evidence.push_back(e);
+  }
+  for (size_t t = 0; t < result.tags.size(); ++t) {
+    ConceptTag& tag = result.tags[t];
+    const Evidence& e = evidence[t];
+    tag.score = Round4(std::clamp(0.75 * (1 - std::exp(-e.weight)) +
+                                      0.25 * double(tag.count) / double(max_count),
+                                  0.0, 1.0));
+    if (options.explain) {
+      tag.explanation = absl::StrFormat(
+          "%d mention(s): title %d, lead %d, body %d; position evidence %.2f; "
+          "frequency %d of max %d",
+          tag.count, e.title, e.lead, e.body, e.weight, tag.count, max_count);
+    }
+  }
+
+  // Topics: keyword hits (leftmost-longest among keywords), then broader topics.
+  ResolveOverlaps(OverlapPolicy::kLeftmostLongest, &keywords_);
+  struct TopicEvidence {
+    uint32_t concept_index;
+    double weight = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> rule_hits;  // (rule index, hits)
+    std::string inherited;
+  };
+  std::vector<TopicEvidence> topic_evidence;
+  auto topic_slot = [&](uint32_t concept_index) -> TopicEvidence& {
+    for (TopicEvidence& t : topic_evidence) {
+      if (t.concept_index == concept_index) return t;
+    }
+    topic_evidence.push_back({concept_index});
+    return topic_evidence.back();
+  };
+  for (const Candidate& c : keywords_) {
+    const uint32_t rule_index = c.item_index & ~kRegexIdFlag;
+    const KeywordRule& rule = taxonomy.concept_at(c.concept_index).rules[rule_index];
+    TopicEvidence& t = topic_slot(c.concept_index);
+    auto hit = std::find_if(t.rule_hits.begin(), t.rule_hits.end(),
+                            [&](const auto& h) { return h.first == rule_index; });
+    const double position = c.field == Field::kTitle ? 2.0 : 1.0;
+    if (hit == t.rule_hits.end()) {
+      t.rule_hits.emplace_back(rule_index, 1);
+      t.weight += rule.weight * position;
+    } else {
+      ++hit->second;
+      t.weight += 0.5 * rule.weight * position;  // repeats count half
+    }
+  }
+  std::vector<double> topic_scores;
+  for (const TopicEvidence& t : topic_evidence) {
+    topic_scores.push_back(1 - std::exp(-t.weight / 3.0));
+  }
+  const size_t direct_topics = topic_evidence.size();
+  for (size_t i = 0; i < direct_topics; ++i) {
+    uint32_t child = topic_evidence[i].concept_index;
+    double inherited = topic_scores[i] * kBroaderTopicShare;
+    for (int depth = 0; depth < kMaxBroaderDepth; ++depth) {
+      const int32_t parent = taxonomy.broader_index(child);
+      if (parent < 0 || taxonomy.concept_at(parent).kind != ConceptKind::kTopic) break;
+      TopicEvidence& p = topic_slot(static_cast<uint32_t>(parent));
+      const size_t p_index = &p - topic_evidence.data();
+      if (topic_scores.size() <= p_index) topic_scores.resize(p_index + 1, 0.0);
+      if (inherited > topic_scores[p_index]) {
+        topic_scores[p_index] = inherited;
+        p.inherited = taxonomy.concept_at(topic_evidence[i].concept_index).id;
+      }
+      child = static_cast<uint32_t>(parent);
+      inherited *= kBroaderTopicShare;
+    }
+  }
+  if (options.kind_mask & KindBit(ConceptKind::kTopic)) {
+    for (size_t i = 0; i < topic_evidence.size(); ++i) {
+      const TopicEvidence& t = topic_evidence[i];
+      TopicTag topic;
+      topic.concept_index = t.concept_index;
+      topic.concept_ptr = &taxonomy.concept_at(t.concept_index);
+      topic.score = Round4(std::clamp(topic_scores[i], 0.0, 1.0));
+      if (topic.score < options.min_score) continue;
+      for (const auto& [rule_index, hits] : t.rule_hits) {
+        topic.matched_keywords.push_back(topic.concept_ptr->rules[rule_index].pattern);
+      }
+      if (options.explain) {
+        std::string& x = topic.explanation;
+        for (const auto& [rule_index, hits] : t.rule_hits) {
+          const KeywordRule& rule = topic.concept_ptr->rules[rule_index];
+          absl::StrAppendFormat(&x, "%s%s%s%s x%d (weight %.2f)", x.empty() ? "" : "; ",
+                                rule.is_regex ? "/" : "\"", rule.pattern,
+                                rule.is_regex ? "/" : "\"", hits, rule.weight);
+        }
+        if (!t.inherited.empty()) {
+          StrAppend(&x, x.empty() ? "" : "; ", "inherited from narrower topic ", t.inherited);
+        }
+      }
+      result.topics.push_back(std::move(topic));
+    }
+  }
+
+  // Filter by kind and score; order by score.
+  result.tags.erase(std::remove_if(result.tags.begin(), result.tags.end(),
+                                   [&](const ConceptTag& tag) {
+                                     return !(options.kind_mask & KindBit(tag.concept_ptr->kind)) ||
+                                            tag.score < options.min_score;
+                                   }),
+                    result.tags.end());
+  // Ties break by concept id, so output is deterministic.
+  std::sort(result.tags.begin(), result.tags.end(), [](const ConceptTag& a, const ConceptTag& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.concept_ptr->id < b.concept_ptr->id;
+  });
+  std::sort(result.topics.begin(), result.topics.end(), [](const TopicTag& a, const TopicTag& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return a.concept_ptr->id < b.concept_ptr->id;
+  });
+  return result;
+}
+
+}  // namespace tagwire
