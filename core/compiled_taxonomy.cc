@@ -9,6 +9,7 @@
 #include "core/fold.h"
 #include "core/hash.h"
 #include "core/status_macros.h"
+#include "core/unicode.h"
 
 namespace tagwire {
 namespace {
@@ -17,6 +18,17 @@ constexpr unsigned kRegexFlags =
     HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
 
 std::atomic<uint64_t> next_generation{1};
+
+bool StartsWithCapital(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    int length;
+    const char32_t c = DecodeUtf8At(text, i, &length);
+    if (IsUppercaseLetter(c)) return true;
+    if (IsLowercaseLetter(c)) return false;
+    i += length;
+  }
+  return false;
+}
 
 std::string CompileErrorMessage(const hs_compile_error_t* error) {
   return error != nullptr && error->message != nullptr ? error->message : "unknown error";
@@ -52,14 +64,16 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     index_by_id.emplace(concept_value.id, static_cast<int32_t>(c));
     for (uint32_t a = 0; a < concept_value.aliases.size(); ++a) {
       const Alias& alias = concept_value.aliases[a];
-      add_literal(FoldText(alias.text), {c, a, false, alias.case_policy});
+      add_literal(FoldText(alias.text),
+                  {c, a, false, alias.case_policy, StartsWithCapital(alias.text)});
     }
     for (uint32_t r = 0; r < concept_value.rules.size(); ++r) {
       const KeywordRule& rule = concept_value.rules[r];
       if (rule.is_regex) {
         regex_rules_.emplace_back(c, r);
       } else {
-        add_literal(FoldText(rule.pattern), {c, r, true, rule.case_policy});
+        add_literal(FoldText(rule.pattern),
+                    {c, r, true, rule.case_policy, StartsWithCapital(rule.pattern)});
       }
     }
   }

@@ -46,6 +46,7 @@ struct PatternTarget {
   uint32_t item_index;  // index into Concept::aliases, or Concept::rules
   bool is_rule;
   CasePolicy case_policy;
+  bool starts_upper;  // the alias's first letter is a capital
 };
 
 class CompiledTaxonomy {

@@ -72,6 +72,14 @@ inline char AsciiLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
 }
 
+// Lower-cases ASCII bytes; written branch-free so the compiler vectorizes it.
+void LowerAscii(const char* __restrict src, size_t n, char* __restrict dst) {
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(src[i]);
+    dst[i] = static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26 ? 0x20 : 0));
+  }
+}
+
 
 // Returns the length of the run of ASCII bytes at the start of `text`.
 size_t AsciiRunLength(std::string_view text) {
@@ -98,8 +106,7 @@ void FoldInto(std::string_view text, std::string* out, std::vector<uint32_t>* or
     if (run > 0) {
       const size_t at = out->size();
       out->resize(at + run);
-      char* dst = out->data() + at;
-      for (size_t k = 0; k < run; ++k) dst[k] = AsciiLower(text[i + k]);
+      LowerAscii(text.data() + i, run, out->data() + at);
       if (origin) {
         const size_t origin_at = origin->size();
         origin->resize(origin_at + run);
@@ -163,7 +170,7 @@ void FoldedView::Reset(std::string_view original) {
   if (AsciiRunLength(original) == original.size()) {
     identity_map_ = true;
     folded_.resize(original.size());
-    for (size_t i = 0; i < original.size(); ++i) folded_[i] = AsciiLower(original[i]);
+    LowerAscii(original.data(), original.size(), folded_.data());
     return;
   }
   identity_map_ = false;

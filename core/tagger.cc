@@ -98,10 +98,21 @@ int OnLiteralMatch(unsigned int id, unsigned long long /*from*/, unsigned long l
   size_t start;
   size_t end;
   if (!ctx.folded->MapToOriginal(folded_start, to, &start, &end)) return 0;
+  const PatternTarget* const targets_begin = ctx.taxonomy->targets_begin(id);
+  const PatternTarget* const targets_end = ctx.taxonomy->targets_end(id);
+  // Cheap rejection first: most raw hits of capitalised names are ordinary
+  // lower-case words ("nice", "bill"), which no case-sensitive alias accepts.
+  const char first = ctx.original[start];
+  if (first >= 'a' && first <= 'z') {
+    bool any_caseless = false;
+    for (const PatternTarget* t = targets_begin; t != targets_end && !any_caseless; ++t) {
+      any_caseless = t->case_policy == CasePolicy::kCaseless || !t->starts_upper;
+    }
+    if (!any_caseless) return 0;
+  }
   if (!IsWholeWord(ctx.original, start, end)) return 0;
   const std::string_view span = ctx.original.substr(start, end - start);
-  for (const PatternTarget* t = ctx.taxonomy->targets_begin(id); t != ctx.taxonomy->targets_end(id);
-       ++t) {
+  for (const PatternTarget* t = targets_begin; t != targets_end; ++t) {
     const Concept& concept_value = ctx.taxonomy->concept_at(t->concept_index);
     const std::string_view alias = t->is_rule ? concept_value.rules[t->item_index].pattern
                                               : concept_value.aliases[t->item_index].text;
@@ -351,8 +362,8 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
   // Entities: overlaps, then one concept per span.
   ResolveOverlaps(options.overlap, &entities_);
   ResolveAmbiguity(taxonomy, &entities_);
-  std::vector<Mention> mentions;
-  mentions.reserve(entities_.size());
+  std::vector<Mention>& mentions = mentions_;
+  mentions.clear();
   for (const Candidate& c : entities_) {
     Mention m;
     m.field = c.field;
@@ -366,20 +377,21 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     FillUnitOffsets(article, options, &mentions);
   }
   // Group by concept (stable, so mentions stay in text order).
-  std::vector<uint32_t> order(entities_.size());
+  std::vector<uint32_t>& order = order_;
+  order.resize(entities_.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return entities_[a].concept_index < entities_[b].concept_index;
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const uint32_t x = entities_[a].concept_index;
+    const uint32_t y = entities_[b].concept_index;
+    return x != y ? x < y : a < b;  // text order within a concept
   });
+  result.tags.reserve(order.size());
   uint32_t max_count = 1;
-  struct Evidence {
-    double weight = 0;
-    uint32_t title = 0, lead = 0, body = 0;
-  };
-  std::vector<Evidence> evidence;
+  std::vector<Evidence>& evidence = evidence_;
+  evidence.clear();
   for (size_t i = 0; i < order.size();) {
     const uint32_t concept_index = entities_[order[i]].concept_index;
-    ConceptTag tag;
+    ConceptTag& tag = result.tags.emplace_back();
     tag.concept_index = concept_index;
     tag.concept_ptr = &taxonomy.concept_at(concept_index);
     Evidence e;
@@ -400,7 +412,6 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
       if (options.include_mentions) tag.mentions.push_back(m);
     }
     max_count = std::max(max_count, tag.count);
-    result.tags.push_back(std::move(tag));
     evidence.push_back(e);
   }
   for (size_t t = 0; t < result.tags.size(); ++t) {
@@ -504,11 +515,21 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
                                             tag.score < options.min_score;
                                    }),
                     result.tags.end());
-  // Ties break by concept id, so output is deterministic.
-  std::sort(result.tags.begin(), result.tags.end(), [](const ConceptTag& a, const ConceptTag& b) {
-    if (a.score != b.score) return a.score > b.score;
-    return a.concept_ptr->id < b.concept_ptr->id;
+  // Ties break by concept id, so output is deterministic. Sorts indices, then
+  // moves each tag once: ConceptTag is large.
+  std::vector<uint32_t>& by_score = order_;
+  by_score.resize(result.tags.size());
+  for (uint32_t i = 0; i < by_score.size(); ++i) by_score[i] = i;
+  std::sort(by_score.begin(), by_score.end(), [&](uint32_t a, uint32_t b) {
+    const ConceptTag& x = result.tags[a];
+    const ConceptTag& y = result.tags[b];
+    if (x.score != y.score) return x.score > y.score;
+    return x.concept_ptr->id < y.concept_ptr->id;
   });
+  std::vector<ConceptTag> sorted;
+  sorted.reserve(result.tags.size());
+  for (uint32_t i : by_score) sorted.push_back(std::move(result.tags[i]));
+  result.tags = std::move(sorted);
   std::sort(result.topics.begin(), result.topics.end(), [](const TopicTag& a, const TopicTag& b) {
     if (a.score != b.score) return a.score > b.score;
     return a.concept_ptr->id < b.concept_ptr->id;

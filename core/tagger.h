@@ -142,6 +142,12 @@ class Tagger {
   absl::Status ScanField(const CompiledTaxonomy& taxonomy, Field field, std::string_view text,
                          const TagLimits& limits);
 
+  // Relevance evidence of one concept in one article.
+  struct Evidence {
+    double weight = 0;
+    uint32_t title = 0, lead = 0, body = 0;
+  };
+
   ScratchPtr scratch_;
   uint64_t scratch_generation_ = 0;
   FoldedView folded_;
@@ -149,6 +155,9 @@ class Tagger {
   std::vector<Candidate> entities_;
   std::vector<Candidate> keywords_;
   std::vector<char32_t> case_buffer_a_, case_buffer_b_;
+  std::vector<Mention> mentions_;
+  std::vector<uint32_t> order_;
+  std::vector<Evidence> evidence_;
 };
 
 }  // namespace tagwire

@@ -142,6 +142,11 @@ bool IsLowercaseLetter(char32_t c) {
 
 bool IsWholeWord(std::string_view text, size_t start, size_t end) {
   if (start >= end) return false;
+  // Fast path: ASCII punctuation or space (or the text's edge) on both sides.
+  auto ascii_separator = [](unsigned char c) { return c < 0x80 && !IsAsciiWord(c); };
+  const bool clear_before = start == 0 || ascii_separator(static_cast<unsigned char>(text[start - 1]));
+  const bool clear_after = end == text.size() || ascii_separator(static_cast<unsigned char>(text[end]));
+  if (clear_before && clear_after) return true;
   int length;
   if (start > 0) {
     const char32_t before = DecodeUtf8Before(text, start);
