@@ -152,8 +152,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const Run& run : runs) {
-      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
-      const std::string name = run.benchmark_name();
+      // With --benchmark_repetitions, use the median; otherwise the single run.
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.error_occurred || (run.run_type != Run::RT_Iteration && !median)) continue;
+      if (run.run_type == Run::RT_Iteration && run.repetitions > 1) continue;
+      const std::string name = run.run_name.str();
       const std::string size = name.substr(name.find('/') + 1);
       const double seconds_per_iteration = run.GetAdjustedRealTime();
       (name.rfind("BM_Tag", 0) == 0 ? tag_ : raw_)[size] = seconds_per_iteration;

@@ -17,7 +17,10 @@ constexpr utf8proc_option_t kFoldOptions = static_cast<utf8proc_option_t>(
     UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
     UTF8PROC_IGNORE | UTF8PROC_LUMP);
 
-constexpr int kMaxFoldedBytes = 15;
+// The longest folding of one code point: U+FDFA (an Arabic ligature) expands
+// to 18 code points, 33 bytes. Leave room.
+constexpr int kMaxFoldedCodePoints = 24;
+constexpr int kMaxFoldedBytes = 63;
 
 struct FoldedCodePoint {
   uint8_t length;
@@ -25,14 +28,14 @@ struct FoldedCodePoint {
 };
 
 // Folds one code point with utf8proc. Returns false if the result does not fit
-// (never observed for real code points; the caller then keeps it unfolded).
+// (the caller then keeps it unfolded).
 bool FoldCodePointSlow(char32_t c, FoldedCodePoint* out) {
-  utf8proc_int32_t decomposed[8];
+  utf8proc_int32_t decomposed[kMaxFoldedCodePoints];
   utf8proc_int32_t last_boundclass = 0;
   const utf8proc_ssize_t count =
-      utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), decomposed, 8, kFoldOptions,
+      utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), decomposed, kMaxFoldedCodePoints, kFoldOptions,
                               &last_boundclass);
-  if (count < 0 || count > 8) return false;
+  if (count < 0 || count > kMaxFoldedCodePoints) return false;
   out->length = 0;
   for (utf8proc_ssize_t i = 0; i < count; ++i) {
     utf8proc_uint8_t encoded[4];
@@ -144,11 +147,11 @@ void DecomposeKeepingCase(std::string_view text, std::vector<char32_t>* out) {
       out->push_back(cp);
       continue;
     }
-    utf8proc_int32_t decomposed[8];
+    utf8proc_int32_t decomposed[kMaxFoldedCodePoints];
     utf8proc_int32_t last_boundclass = 0;
     const utf8proc_ssize_t count = utf8proc_decompose_char(
-        static_cast<utf8proc_int32_t>(cp), decomposed, 8, kOptions, &last_boundclass);
-    if (count < 0 || count > 8) {
+        static_cast<utf8proc_int32_t>(cp), decomposed, kMaxFoldedCodePoints, kOptions, &last_boundclass);
+    if (count < 0 || count > kMaxFoldedCodePoints) {
       out->push_back(cp);
       continue;
     }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -432,6 +433,7 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
   // Parse the whole layer first so a failing layer changes nothing.
   std::vector<std::pair<uint32_t, LineAction>> actions;
   absl::flat_hash_map<std::string, uint32_t> defined_here;
+  absl::flat_hash_set<std::string> suppressed_here;  // until defined again
   std::string_view rest = contents;
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 BOM
   uint32_t line_number = 0;
@@ -457,8 +459,12 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
         return p.Error(StrCat("duplicate id '", id, "' (first defined at ", name, ":",
                                     it->second, ")"));
       }
-    } else if (!s.index_by_id.contains(id) && !defined_here.contains(id)) {
+      suppressed_here.erase(id);
+    } else if ((!s.index_by_id.contains(id) && !defined_here.contains(id)) ||
+               suppressed_here.contains(id)) {
       return p.Error(StrCat("'", id, "' is not defined in an earlier line or layer"));
+    } else if (action.kind == LineAction::kSuppress) {
+      suppressed_here.insert(id);
     }
     actions.emplace_back(line_number, std::move(action));
   }
@@ -487,6 +493,8 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
           if (target.kind == ConceptKind::kTopic) {
             KeywordRule rule;
             rule.pattern = std::move(alias.text);
+            rule.case_policy = alias.case_policy == CasePolicy::kExact ? CasePolicy::kExact
+                                                                        : CasePolicy::kCaseless;
             rule.location = {file_index, line};
             target.rules.push_back(std::move(rule));
           } else {
@@ -501,6 +509,10 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
 }
 
 absl::Status TaxonomyBuilder::AddFile(const std::string& path) {
+  // A directory opens and reads as empty; it must not load as an empty layer.
+  if (std::error_code error; std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(StrCat(path, ": is a directory, not a taxonomy file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int error = errno;
@@ -517,19 +529,23 @@ absl::Status TaxonomyBuilder::AddFile(const std::string& path) {
 
 absl::StatusOr<Taxonomy> TaxonomyBuilder::Build() {
   State& s = *state_;
+  // Check cross-references before taking anything from the state, so a failed
+  // Build leaves the builder as it was (the caller may add a layer and retry).
+  for (const Concept& concept_value : s.concepts) {
+    if (concept_value.id.empty()) continue;  // suppressed
+    if (!concept_value.broader.empty() && !s.index_by_id.contains(concept_value.broader)) {
+      return absl::InvalidArgumentError(
+          StrCat(s.source_files[concept_value.location.file_index], ":",
+                 concept_value.location.line, ": 'broader' refers to unknown id '",
+                 concept_value.broader, "'"));
+    }
+  }
   Taxonomy taxonomy;
   taxonomy.source_files_ = std::move(s.source_files);
   taxonomy.version_ = s.hasher.HexDigest();
   for (Concept& concept_value : s.concepts) {
     if (concept_value.id.empty()) continue;  // suppressed
     taxonomy.concepts_.push_back(std::move(concept_value));
-  }
-  for (const Concept& concept_value : taxonomy.concepts_) {
-    if (!concept_value.broader.empty() && !s.index_by_id.contains(concept_value.broader)) {
-      return absl::InvalidArgumentError(
-          StrCat(taxonomy.Describe(concept_value.location), ": 'broader' refers to unknown id '",
-                       concept_value.broader, "'"));
-    }
   }
   state_ = std::make_unique<State>();
   return taxonomy;
