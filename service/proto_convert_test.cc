@@ -2,20 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "core/compiled_taxonomy.h"
-#include "core/taxonomy.h"
+#include "core/test_support.h"
 
 namespace tagwire {
 namespace {
 
 std::shared_ptr<const CompiledTaxonomy> Compile(std::string_view jsonl) {
-  TaxonomyBuilder builder;
-  EXPECT_TRUE(builder.AddLayer("test.jsonl", jsonl).ok());
-  auto taxonomy = builder.Build();
-  EXPECT_TRUE(taxonomy.ok());
-  auto compiled = CompiledTaxonomy::Compile(*std::move(taxonomy));
+  auto compiled = test_support::CompileJsonl(jsonl);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
-  return *compiled;
+  return compiled.ok() ? *compiled : nullptr;
 }
 
 TEST(TagOptionsFromProtoTest, DefaultsMatchCoreDefaults) {
