@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -33,8 +34,8 @@ bool FoldCodePointSlow(char32_t c, FoldedCodePoint* out) {
   utf8proc_int32_t decomposed[kMaxFoldedCodePoints];
   utf8proc_int32_t last_boundclass = 0;
   const utf8proc_ssize_t count =
-      utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), decomposed, kMaxFoldedCodePoints, kFoldOptions,
-                              &last_boundclass);
+      utf8proc_decompose_char(static_cast<utf8proc_int32_t>(c), decomposed,
+                              kMaxFoldedCodePoints, kFoldOptions, &last_boundclass);
   if (count < 0 || count > kMaxFoldedCodePoints) return false;
   out->length = 0;
   for (utf8proc_ssize_t i = 0; i < count; ++i) {
@@ -48,22 +49,33 @@ bool FoldCodePointSlow(char32_t c, FoldedCodePoint* out) {
 }
 
 // Folds for all two-byte code points (Latin, Greek, Cyrillic, Hebrew, Arabic…),
-// computed once, so most European text never calls into utf8proc.
+// computed once, so most European text never calls into utf8proc. Entries are
+// 16 bytes so the whole table (32 KiB) stays in L1/L2 cache.
 class TwoByteFoldTable {
  public:
+  struct Entry {
+    uint8_t length;
+    char bytes[15];
+  };
+
   TwoByteFoldTable() {
     for (char32_t c = 0x80; c < 0x800; ++c) {
-      if (!FoldCodePointSlow(c, &table_[c])) {
-        table_[c].length = 2;
-        table_[c].bytes[0] = static_cast<char>(0xc0 | (c >> 6));
-        table_[c].bytes[1] = static_cast<char>(0x80 | (c & 0x3f));
+      FoldedCodePoint folded;
+      Entry& entry = table_[c];
+      if (FoldCodePointSlow(c, &folded) && folded.length <= sizeof entry.bytes) {
+        entry.length = folded.length;
+        std::memcpy(entry.bytes, folded.bytes, folded.length);
+      } else {  // no two-byte code point folds this long; keep it as it is
+        entry.length = 2;
+        entry.bytes[0] = static_cast<char>(0xc0 | (c >> 6));
+        entry.bytes[1] = static_cast<char>(0x80 | (c & 0x3f));
       }
     }
   }
-  const FoldedCodePoint& Get(char32_t c) const { return table_[c]; }
+  const Entry& Get(char32_t c) const { return table_[c]; }
 
  private:
-  std::array<FoldedCodePoint, 0x800> table_{};
+  std::array<Entry, 0x800> table_{};
 };
 
 const TwoByteFoldTable& FoldTable() {
@@ -97,12 +109,11 @@ size_t AsciiRunLength(std::string_view text) {
   return i;
 }
 
-// Appends the folding of valid UTF-8 `text` to `out`. When `origin` is not
-// null, appends for every folded byte the original offset of its code point.
-void FoldInto(std::string_view text, std::string* out, std::vector<uint32_t>* origin) {
+// Appends the folding of valid UTF-8 `text` to `out`. When `segments` is not
+// null, appends one FoldSegment per non-ASCII code point (ASCII folds 1:1).
+void FoldInto(std::string_view text, std::string* out, std::vector<FoldSegment>* segments) {
   const TwoByteFoldTable& table = FoldTable();
   out->reserve(out->size() + text.size() + text.size() / 4);
-  if (origin) origin->reserve(origin->size() + text.size() + text.size() / 4);
   size_t i = 0;
   while (i < text.size()) {
     const size_t run = AsciiRunLength(text.substr(i));
@@ -110,27 +121,30 @@ void FoldInto(std::string_view text, std::string* out, std::vector<uint32_t>* or
       const size_t at = out->size();
       out->resize(at + run);
       LowerAscii(text.data() + i, run, out->data() + at);
-      if (origin) {
-        const size_t origin_at = origin->size();
-        origin->resize(origin_at + run);
-        uint32_t* o = origin->data() + origin_at;
-        for (size_t k = 0; k < run; ++k) o[k] = static_cast<uint32_t>(i + k);
-      }
       i += run;
       if (i >= text.size()) break;
     }
     int length;
     const char32_t cp = DecodeUtf8At(text, i, &length);
+    const char* bytes;
+    size_t folded_length;
     FoldedCodePoint slow;
-    const FoldedCodePoint* folded = &slow;
     if (cp < 0x800) {
-      folded = &table.Get(cp);
-    } else if (!FoldCodePointSlow(cp, &slow)) {
-      slow.length = static_cast<uint8_t>(length);
-      std::memcpy(slow.bytes, text.data() + i, length);
+      const auto& entry = table.Get(cp);
+      bytes = entry.bytes;
+      folded_length = entry.length;
+    } else if (FoldCodePointSlow(cp, &slow)) {
+      bytes = slow.bytes;
+      folded_length = slow.length;
+    } else {
+      bytes = text.data() + i;
+      folded_length = static_cast<size_t>(length);
     }
-    out->append(folded->bytes, folded->length);
-    if (origin) origin->insert(origin->end(), folded->length, static_cast<uint32_t>(i));
+    if (segments) {
+      segments->push_back({static_cast<uint32_t>(out->size()), static_cast<uint32_t>(i),
+                           static_cast<uint8_t>(folded_length), static_cast<uint8_t>(length)});
+    }
+    out->append(bytes, folded_length);
     i += length;
   }
 }
@@ -169,31 +183,45 @@ std::string FoldText(std::string_view text) {
 void FoldedView::Reset(std::string_view original) {
   original_ = original;
   folded_.clear();
-  origin_.clear();
+  segments_.clear();
   if (AsciiRunLength(original) == original.size()) {
-    identity_map_ = true;
     folded_.resize(original.size());
     LowerAscii(original.data(), original.size(), folded_.data());
     return;
   }
-  identity_map_ = false;
-  FoldInto(original, &folded_, &origin_);
-  origin_.push_back(static_cast<uint32_t>(original.size()));
+  FoldInto(original, &folded_, &segments_);
+}
+
+bool FoldedView::MapOffset(size_t folded_offset, size_t* original_offset) const {
+  // The last segment starting at or before `folded_offset`.
+  auto after = std::upper_bound(
+      segments_.begin(), segments_.end(), folded_offset,
+      [](size_t offset, const FoldSegment& segment) { return offset < segment.folded_start; });
+  if (after == segments_.begin()) {
+    *original_offset = folded_offset;  // only ASCII before it
+    return true;
+  }
+  const FoldSegment& segment = *(after - 1);
+  // A code point that folded to nothing (a combining mark) belongs to what
+  // precedes it, so an offset at its position maps past it.
+  if (folded_offset == segment.folded_start && segment.folded_length > 0) {
+    *original_offset = segment.original_start;
+    return true;
+  }
+  const size_t folded_end = segment.folded_start + segment.folded_length;
+  if (folded_offset < folded_end) return false;  // inside one code point's folding
+  *original_offset = segment.original_start + segment.original_length + (folded_offset - folded_end);
+  return true;
 }
 
 bool FoldedView::MapToOriginal(size_t folded_start, size_t folded_end, size_t* original_start,
                                size_t* original_end) const {
-  if (identity_map_) {
+  if (segments_.empty()) {
     *original_start = folded_start;
     *original_end = folded_end;
     return true;
   }
-  const size_t size = folded_.size();
-  if (folded_start > 0 && origin_[folded_start - 1] == origin_[folded_start]) return false;
-  if (folded_end < size && origin_[folded_end - 1] == origin_[folded_end]) return false;
-  *original_start = origin_[folded_start];
-  *original_end = origin_[folded_end];
-  return true;
+  return MapOffset(folded_start, original_start) && MapOffset(folded_end, original_end);
 }
 
 }  // namespace tagwire

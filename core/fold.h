@@ -25,6 +25,16 @@ std::string FoldText(std::string_view text);
 // decomposed), so case can be compared position by position.
 void DecomposeKeepingCase(std::string_view text, std::vector<char32_t>* out);
 
+// How one non-ASCII code point folded: `original_length` bytes at
+// `original_start` became `folded_length` bytes (0 for a stripped mark) at
+// `folded_start`.
+struct FoldSegment {
+  uint32_t folded_start;
+  uint32_t original_start;
+  uint8_t folded_length;
+  uint8_t original_length;
+};
+
 // A reusable folded view of one text. Not thread-safe; reuse one per thread to
 // avoid allocation (buffers keep their capacity across Reset calls).
 class FoldedView {
@@ -46,12 +56,16 @@ class FoldedView {
                      size_t* original_end) const;
 
  private:
+  // Returns the original offset of folded offset `folded_offset`, or false if
+  // it falls strictly inside the folding of one original code point.
+  bool MapOffset(size_t folded_offset, size_t* original_offset) const;
+
   std::string_view original_;
   std::string folded_;
-  bool identity_map_ = true;  // ASCII text: folded offset == original offset
-  // For non-ASCII text: origin_[i] is the original byte offset of the code
-  // point that produced folded byte i; origin_[folded size] == original size.
-  std::vector<uint32_t> origin_;
+  // One per non-ASCII code point of the original, in order; ASCII bytes fold
+  // one to one, so offsets between segments differ by a constant. Empty for
+  // ASCII text (the map is the identity). Compact for mostly-ASCII news text.
+  std::vector<FoldSegment> segments_;
 };
 
 }  // namespace tagwire

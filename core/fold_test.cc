@@ -238,6 +238,25 @@ TEST(FoldedViewTest, RejectsMappingIntoTheMiddleOfAnExpansion) {
   EXPECT_EQ(text.substr(start, end - start), "Straße");
 }
 
+TEST(FoldedViewTest, CombiningMarksBelongToTheCharacterBeforeThem) {
+  // "Cafe\u0301 Zu\u0308rich": accents written as separate combining marks.
+  const std::string text = "Cafe\xCC\x81 Zu\xCC\x88rich";
+  FoldedView view;
+  view.Reset(text);
+  ASSERT_EQ(view.folded(), "cafe zurich");
+  size_t start = 0, end = 0;
+  // "cafe" ends after its accent, so the whole "Café" is the match.
+  ASSERT_TRUE(view.MapToOriginal(0, 4, &start, &end));
+  EXPECT_EQ(text.substr(start, end - start), "Cafe\xCC\x81");
+  EXPECT_TRUE(IsWholeWord(text, start, end));
+  ASSERT_TRUE(view.MapToOriginal(5, 11, &start, &end));
+  EXPECT_EQ(text.substr(start, end - start), "Zu\xCC\x88rich");
+  // "zu" ends before the umlaut's mark… which maps past the mark, so the
+  // boundary check sees "r" and rejects it as part of a longer word.
+  ASSERT_TRUE(view.MapToOriginal(5, 7, &start, &end));
+  EXPECT_FALSE(IsWholeWord(text, start, end));
+}
+
 TEST(FoldedViewTest, ResetReusesTheViewAcrossTexts) {
   FoldedView view;
   view.Reset("Straße in Zürich");
