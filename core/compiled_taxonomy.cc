@@ -64,16 +64,16 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     index_by_id.emplace(concept_value.id, static_cast<int32_t>(c));
     for (uint32_t a = 0; a < concept_value.aliases.size(); ++a) {
       const Alias& alias = concept_value.aliases[a];
-      add_literal(FoldText(alias.text),
-                  {c, a, false, alias.case_policy, StartsWithCapital(alias.text)});
+      add_literal(FoldText(alias.text), {alias.text, c, a, false, alias.case_policy,
+                                         StartsWithCapital(alias.text)});
     }
     for (uint32_t r = 0; r < concept_value.rules.size(); ++r) {
       const KeywordRule& rule = concept_value.rules[r];
       if (rule.is_regex) {
         regex_rules_.emplace_back(c, r);
       } else {
-        add_literal(FoldText(rule.pattern),
-                    {c, r, true, rule.case_policy, StartsWithCapital(rule.pattern)});
+        add_literal(FoldText(rule.pattern), {rule.pattern, c, r, true, rule.case_policy,
+                                             StartsWithCapital(rule.pattern)});
       }
     }
   }
@@ -84,15 +84,25 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     }
   }
   // Group targets by pattern (counting sort keeps source order within a pattern).
-  target_offsets_.assign(literals_.size() + 1, 0);
-  for (const auto& [pattern, target] : pairs) ++target_offsets_[pattern + 1];
-  for (size_t i = 1; i < target_offsets_.size(); ++i) target_offsets_[i] += target_offsets_[i - 1];
+  std::vector<uint32_t> offsets(literals_.size() + 1, 0);
+  for (const auto& [pattern, target] : pairs) ++offsets[pattern + 1];
+  for (size_t i = 1; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
   targets_.resize(pairs.size());
-  std::vector<uint32_t> fill(target_offsets_.begin(), target_offsets_.end() - 1);
+  std::vector<uint32_t> fill(offsets.begin(), offsets.end() - 1);
   for (const auto& [pattern, target] : pairs) targets_[fill[pattern]++] = target;
-  literal_lengths_.reserve(literals_.size());
-  for (const std::string& literal : literals_) {
-    literal_lengths_.push_back(static_cast<uint32_t>(literal.size()));
+  patterns_.reserve(literals_.size());
+  for (uint32_t i = 0; i < literals_.size(); ++i) {
+    Pattern p;
+    p.length = static_cast<uint32_t>(literals_[i].size());
+    p.first_target = offsets[i];
+    p.target_count = offsets[i + 1] - offsets[i];
+    p.needs_capital = 1;
+    for (uint32_t t = offsets[i]; t < offsets[i + 1]; ++t) {
+      if (targets_[t].case_policy == CasePolicy::kCaseless || !targets_[t].starts_upper) {
+        p.needs_capital = 0;
+      }
+    }
+    patterns_.push_back(p);
   }
 
   // The cache key covers exactly what reaches Hyperscan.
@@ -219,7 +229,7 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     cache_status_ = StrCat("loaded from cache ", cache_path, " in ", elapsed_ms, " ms");
     return absl::OkStatus();
   }
-  cache_status_ = StrCat("compiled ", literal_lengths_.size(), " literals and ",
+  cache_status_ = StrCat("compiled ", patterns_.size(), " literals and ",
                                regex_rules_.size(), " regexes in ", elapsed_ms, " ms");
   if (!cache_problem.empty()) StrAppend(&cache_status_, "; ", cache_problem);
   if (!cache_path.empty()) {

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -42,6 +43,7 @@ struct CompileOptions {
 // What a literal pattern stands for: an alias of a concept or a keyword rule
 // of a topic. One folded literal may stand for several (shared aliases).
 struct PatternTarget {
+  std::string_view text;  // the alias or keyword as written (owned by the taxonomy)
   uint32_t concept_index;
   uint32_t item_index;  // index into Concept::aliases, or Concept::rules
   bool is_rule;
@@ -67,7 +69,7 @@ class CompiledTaxonomy {
   // Unique per compiled instance in this process (never reused).
   uint64_t generation() const { return generation_; }
 
-  size_t literal_count() const { return literal_lengths_.size(); }
+  size_t literal_count() const { return patterns_.size(); }
   size_t regex_count() const { return regex_rules_.size(); }
   // Total bytes of the serialized-size of both databases.
   size_t database_bytes() const { return database_bytes_; }
@@ -79,13 +81,17 @@ class CompiledTaxonomy {
   const hs_database_t* literal_database() const { return literal_db_.get(); }
   const hs_database_t* regex_database() const { return regex_db_.get(); }
   const hs_scratch_t* prototype_scratch() const { return prototype_scratch_.get(); }
-  uint32_t literal_length(uint32_t pattern) const { return literal_lengths_[pattern]; }
-  // Targets of literal `pattern`: [begin, end) into targets().
+  uint32_t literal_length(uint32_t pattern) const { return patterns_[pattern].length; }
+  // True if every target of `pattern` needs a capital first letter, so a hit
+  // starting with a lower-case ASCII letter can be rejected at once.
+  bool needs_capital(uint32_t pattern) const { return patterns_[pattern].needs_capital; }
+  // Targets of literal `pattern`: [begin, end).
   const PatternTarget* targets_begin(uint32_t pattern) const {
-    return targets_.data() + target_offsets_[pattern];
+    return targets_.data() + patterns_[pattern].first_target;
   }
   const PatternTarget* targets_end(uint32_t pattern) const {
-    return targets_.data() + target_offsets_[pattern + 1];
+    const Pattern& p = patterns_[pattern];
+    return targets_.data() + p.first_target + p.target_count;
   }
   // (concept index, rule index) of regex pattern `id`.
   const std::pair<uint32_t, uint32_t>& regex_rule(uint32_t id) const { return regex_rules_[id]; }
@@ -99,8 +105,15 @@ class CompiledTaxonomy {
   Taxonomy taxonomy_;
   uint64_t generation_ = 0;
   std::vector<std::string> literals_;  // folded; dropped after compiling
-  std::vector<uint32_t> literal_lengths_;
-  std::vector<uint32_t> target_offsets_;
+  // What the scan callback needs of one literal, packed so a hit costs one
+  // cache line here and one in targets_.
+  struct Pattern {
+    uint32_t length;  // folded bytes
+    uint32_t first_target;
+    uint32_t target_count : 31;
+    uint32_t needs_capital : 1;
+  };
+  std::vector<Pattern> patterns_;
   std::vector<PatternTarget> targets_;
   std::vector<std::pair<uint32_t, uint32_t>> regex_rules_;
   std::vector<int32_t> broader_;

@@ -98,25 +98,15 @@ int OnLiteralMatch(unsigned int id, unsigned long long /*from*/, unsigned long l
   size_t start;
   size_t end;
   if (!ctx.folded->MapToOriginal(folded_start, to, &start, &end)) return 0;
-  const PatternTarget* const targets_begin = ctx.taxonomy->targets_begin(id);
-  const PatternTarget* const targets_end = ctx.taxonomy->targets_end(id);
   // Cheap rejection first: most raw hits of capitalised names are ordinary
   // lower-case words ("nice", "bill"), which no case-sensitive alias accepts.
   const char first = ctx.original[start];
-  if (first >= 'a' && first <= 'z') {
-    bool any_caseless = false;
-    for (const PatternTarget* t = targets_begin; t != targets_end && !any_caseless; ++t) {
-      any_caseless = t->case_policy == CasePolicy::kCaseless || !t->starts_upper;
-    }
-    if (!any_caseless) return 0;
-  }
+  if (first >= 'a' && first <= 'z' && ctx.taxonomy->needs_capital(id)) return 0;
   if (!IsWholeWord(ctx.original, start, end)) return 0;
   const std::string_view span = ctx.original.substr(start, end - start);
-  for (const PatternTarget* t = targets_begin; t != targets_end; ++t) {
-    const Concept& concept_value = ctx.taxonomy->concept_at(t->concept_index);
-    const std::string_view alias = t->is_rule ? concept_value.rules[t->item_index].pattern
-                                              : concept_value.aliases[t->item_index].text;
-    if (!CaseMatches(t->case_policy, alias, span, ctx.buffer_a, ctx.buffer_b)) continue;
+  for (const PatternTarget* t = ctx.taxonomy->targets_begin(id); t != ctx.taxonomy->targets_end(id);
+       ++t) {
+    if (!CaseMatches(t->case_policy, t->text, span, ctx.buffer_a, ctx.buffer_b)) continue;
     if (ctx.candidates->size() >= ctx.max_candidates) {
       ctx.overflow = true;
       return 1;  // stop scanning
