@@ -20,6 +20,7 @@
 
 #include "bench/synthetic.h"
 #include "core/compiled_cache.h"
+#include "core/files.h"
 #include "core/compiled_taxonomy.h"
 #include "core/fold.h"
 #include "core/tagger.h"

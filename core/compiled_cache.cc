@@ -1,14 +1,7 @@
 #include "core/compiled_cache.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/strings.h"
 #include "core/hash.h"
@@ -107,57 +100,6 @@ absl::StatusOr<CachedDatabases> ParseCache(std::string_view bytes, uint64_t key)
   out.literal = std::move(literal).value();
   out.regex = std::move(regex).value();
   return out;
-}
-
-absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    const std::string reason = StrCat(path, ": ", std::strerror(error));
-    return error == ENOENT ? absl::NotFoundError(reason) : absl::UnavailableError(reason);
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
-  const size_t slash = path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    ::mkdir(path.substr(0, slash).c_str(), 0755);  // EEXIST is fine
-  }
-  std::string temp = StrCat(path, ".tmp.XXXXXX");
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) {
-    return absl::UnavailableError(StrCat(path, ": cannot create: ", std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return absl::UnavailableError(StrCat(path, ": write failed: ", std::strerror(error)));
-    }
-    written += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_error = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!synced || !closed) {
-    const int error = synced ? errno : sync_error;
-    ::unlink(temp.c_str());
-    return absl::UnavailableError(StrCat(path, ": write failed: ", std::strerror(error)));
-  }
-  ::chmod(temp.c_str(), 0644);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    return absl::UnavailableError(StrCat(path, ": rename failed: ", std::strerror(error)));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace tagwire

@@ -30,13 +30,6 @@ absl::StatusOr<std::string> SerializeCache(uint64_t key, const hs_database_t* li
 // FailedPrecondition when the key differs (a cache for other input).
 absl::StatusOr<CachedDatabases> ParseCache(std::string_view bytes, uint64_t key);
 
-// Reads `path`; NotFound if it does not exist.
-absl::StatusOr<std::string> ReadFileBytes(const std::string& path);
-
-// Writes `bytes` to `path` atomically (temporary file in the same directory,
-// then rename), creating the directory if needed.
-absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes);
-
 }  // namespace tagwire
 
 #endif  // TAGWIRE_CORE_COMPILED_CACHE_H_

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "core/strings.h"
 #include "core/compiled_cache.h"
+#include "core/files.h"
 #include "core/fold.h"
 #include "core/hash.h"
 #include "core/status_macros.h"
@@ -236,6 +237,7 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     auto bytes = SerializeCache(key, literal_db_.get(), regex_db_.get());
     absl::Status written = bytes.ok() ? WriteFileAtomically(cache_path, *bytes) : bytes.status();
     if (written.ok()) {
+      cache_written_ = true;
       StrAppend(&cache_status_, "; cache written to ", cache_path);
     } else {
       StrAppend(&cache_status_, "; cache not written: ", written.message());

@@ -74,6 +74,8 @@ class CompiledTaxonomy {
   // Total bytes of the serialized-size of both databases.
   size_t database_bytes() const { return database_bytes_; }
   bool loaded_from_cache() const { return loaded_from_cache_; }
+  // True if this compile wrote a fresh cache file.
+  bool cache_written() const { return cache_written_; }
   // One line for logs: "compiled in 120 ms; cache written to …", etc.
   const std::string& cache_status() const { return cache_status_; }
 
@@ -122,6 +124,7 @@ class CompiledTaxonomy {
   ScratchPtr prototype_scratch_;
   size_t database_bytes_ = 0;
   bool loaded_from_cache_ = false;
+  bool cache_written_ = false;
   std::string cache_status_;
 };
 

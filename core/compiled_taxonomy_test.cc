@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/compiled_cache.h"
+#include "core/files.h"
 #include "core/strings.h"
 #include "core/tagger.h"
 #include "core/test_support.h"

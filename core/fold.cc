@@ -109,21 +109,51 @@ size_t AsciiRunLength(std::string_view text) {
   return i;
 }
 
+inline bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Returns the length of the prefix of ASCII `text` whose whitespace is only
+// single spaces (which fold to themselves, one to one).
+size_t RegularAsciiLength(std::string_view text) {
+  const size_t n = text.size();
+  for (size_t j = 0; j < n; ++j) {
+    const char c = text[j];
+    if (static_cast<unsigned char>(c) > ' ') continue;
+    if (c == ' ' && (j + 1 == n || static_cast<unsigned char>(text[j + 1]) > ' ')) continue;
+    return j;
+  }
+  return n;
+}
+
 // Appends the folding of valid UTF-8 `text` to `out`. When `segments` is not
-// null, appends one FoldSegment per non-ASCII code point (ASCII folds 1:1).
+// null, appends one FoldSegment per non-ASCII code point and per whitespace
+// run (other ASCII folds one to one).
 void FoldInto(std::string_view text, std::string* out, std::vector<FoldSegment>* segments) {
   const TwoByteFoldTable& table = FoldTable();
   out->reserve(out->size() + text.size() + text.size() / 4);
   size_t i = 0;
   while (i < text.size()) {
-    const size_t run = AsciiRunLength(text.substr(i));
-    if (run > 0) {
+    const size_t run_end = i + AsciiRunLength(text.substr(i));
+    while (i < run_end) {
+      const size_t regular = RegularAsciiLength(text.substr(i, run_end - i));
       const size_t at = out->size();
-      out->resize(at + run);
-      LowerAscii(text.data() + i, run, out->data() + at);
-      i += run;
-      if (i >= text.size()) break;
+      out->resize(at + regular);
+      LowerAscii(text.data() + i, regular, out->data() + at);
+      i += regular;
+      if (i == run_end) break;
+      // A run of whitespace other than one space ("\n", "  ", "\r\n") folds
+      // to one space, so "New\nYork" matches "New York".
+      size_t width = 0;
+      while (i + width < run_end && IsAsciiSpace(text[i + width]) && width < 255) ++width;
+      if (segments) {
+        segments->push_back({static_cast<uint32_t>(out->size()), static_cast<uint32_t>(i), 1,
+                             static_cast<uint8_t>(width)});
+      }
+      out->push_back(' ');
+      i += width;
     }
+    if (i >= text.size()) break;
     int length;
     const char32_t cp = DecodeUtf8At(text, i, &length);
     const char* bytes;
@@ -184,7 +214,8 @@ void FoldedView::Reset(std::string_view original) {
   original_ = original;
   folded_.clear();
   segments_.clear();
-  if (AsciiRunLength(original) == original.size()) {
+  if (AsciiRunLength(original) == original.size() &&
+      RegularAsciiLength(original) == original.size()) {
     folded_.resize(original.size());
     LowerAscii(original.data(), original.size(), folded_.data());
     return;
@@ -192,18 +223,42 @@ void FoldedView::Reset(std::string_view original) {
   FoldInto(original, &folded_, &segments_);
 }
 
-bool FoldedView::MapOffset(size_t folded_offset, size_t* original_offset) const {
-  // The last segment starting at or before `folded_offset`.
+bool FoldedView::MapOffset(size_t folded_offset, bool is_end, size_t* original_offset) const {
+  if (is_end) {
+    // Right after the folded byte before `folded_offset`…
+    auto next = std::lower_bound(
+        segments_.begin(), segments_.end(), folded_offset,
+        [](const FoldSegment& segment, size_t offset) { return segment.folded_start < offset; });
+    size_t end = folded_offset;
+    if (next != segments_.begin()) {
+      const FoldSegment& segment = *(next - 1);
+      const size_t folded_end = segment.folded_start + segment.folded_length;
+      if (folded_offset < folded_end) return false;  // inside one code point's folding
+      end = segment.original_start + segment.original_length + (folded_offset - folded_end);
+    }
+    // …plus the combining marks that belong to it (but not invisible format
+    // characters such as a soft hyphen, which are not part of the word).
+    for (; next != segments_.end() && next->folded_start == folded_offset &&
+           next->folded_length == 0 && next->original_start == end;
+         ++next) {
+      int length;
+      if (!IsCombiningMark(DecodeUtf8At(original_, end, &length))) break;
+      end += next->original_length;
+    }
+    *original_offset = end;
+    return true;
+  }
+  // A start: the last segment starting at or before `folded_offset`.
   auto after = std::upper_bound(
       segments_.begin(), segments_.end(), folded_offset,
       [](size_t offset, const FoldSegment& segment) { return offset < segment.folded_start; });
   if (after == segments_.begin()) {
-    *original_offset = folded_offset;  // only ASCII before it
+    *original_offset = folded_offset;  // only regular ASCII before it
     return true;
   }
   const FoldSegment& segment = *(after - 1);
-  // A code point that folded to nothing (a combining mark) belongs to what
-  // precedes it, so an offset at its position maps past it.
+  // Characters that folded to nothing (marks, format characters) at this
+  // position are skipped: a mention starts at a visible character.
   if (folded_offset == segment.folded_start && segment.folded_length > 0) {
     *original_offset = segment.original_start;
     return true;
@@ -221,7 +276,8 @@ bool FoldedView::MapToOriginal(size_t folded_start, size_t folded_end, size_t* o
     *original_end = folded_end;
     return true;
   }
-  return MapOffset(folded_start, original_start) && MapOffset(folded_end, original_end);
+  return MapOffset(folded_start, /*is_end=*/false, original_start) &&
+         MapOffset(folded_end, /*is_end=*/true, original_end);
 }
 
 }  // namespace tagwire

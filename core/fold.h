@@ -1,7 +1,8 @@
 // Folding: the one routine that turns text into the form aliases are matched
 // in. Folding applies Unicode case folding and strips diacritics (canonical
 // decomposition, combining marks removed), with an ASCII fast path; "Zürich",
-// "ZURICH" and "zurich" all fold to "zurich", "Straße" to "strasse".
+// "ZURICH" and "zurich" all fold to "zurich", "Straße" to "strasse". Runs of
+// whitespace fold to one space, so "New\nYork" and "New  York" are "new york".
 //
 // FoldedView keeps an exact map from each folded byte back to the original
 // code point it came from, so a match found in the folded text maps back to
@@ -25,7 +26,7 @@ std::string FoldText(std::string_view text);
 // decomposed), so case can be compared position by position.
 void DecomposeKeepingCase(std::string_view text, std::vector<char32_t>* out);
 
-// How one non-ASCII code point folded: `original_length` bytes at
+// How one non-ASCII code point (or whitespace run) folded: `original_length` bytes at
 // `original_start` became `folded_length` bytes (0 for a stripped mark) at
 // `folded_start`.
 struct FoldSegment {
@@ -56,15 +57,17 @@ class FoldedView {
                      size_t* original_end) const;
 
  private:
-  // Returns the original offset of folded offset `folded_offset`, or false if
-  // it falls strictly inside the folding of one original code point.
-  bool MapOffset(size_t folded_offset, size_t* original_offset) const;
+  // Returns the original offset of folded offset `folded_offset` as the start
+  // or the end of a match, or false if it falls strictly inside the folding
+  // of one original code point.
+  bool MapOffset(size_t folded_offset, bool is_end, size_t* original_offset) const;
 
   std::string_view original_;
   std::string folded_;
-  // One per non-ASCII code point of the original, in order; ASCII bytes fold
-  // one to one, so offsets between segments differ by a constant. Empty for
-  // ASCII text (the map is the identity). Compact for mostly-ASCII news text.
+  // One per non-ASCII code point and per whitespace run of the original, in
+  // order; other ASCII bytes fold one to one, so offsets between segments
+  // differ by a constant. Empty when the map is the identity (ASCII text with
+  // single spaces). Compact for mostly-ASCII news text.
   std::vector<FoldSegment> segments_;
 };
 

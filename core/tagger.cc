@@ -205,13 +205,16 @@ void ResolveAmbiguity(const CompiledTaxonomy& taxonomy, std::vector<Tagger::Cand
 }
 
 size_t LeadEnd(std::string_view body) {
-  const size_t paragraph = body.find("\n\n");
-  if (paragraph != std::string_view::npos && paragraph <= kMaxLeadBytes) return paragraph;
-  const size_t crlf_paragraph = body.find("\r\n\r\n");
-  if (crlf_paragraph != std::string_view::npos && crlf_paragraph <= kMaxLeadBytes) {
-    return crlf_paragraph;
+  // Blank lines before the first paragraph do not end it.
+  const size_t text_start = body.find_first_not_of(" \t\n\r\f\v");
+  if (text_start == std::string_view::npos) return 0;
+  for (std::string_view separator : {std::string_view("\n\n"), std::string_view("\r\n\r\n")}) {
+    const size_t paragraph = body.find(separator, text_start);
+    if (paragraph != std::string_view::npos && paragraph - text_start <= kMaxLeadBytes) {
+      return paragraph;
+    }
   }
-  return std::min(body.size(), kDefaultLeadBytes);
+  return std::min(body.size(), text_start + kDefaultLeadBytes);
 }
 
 // Fills code point and UTF-16 offsets of `mentions`, sorted by (field, start).
@@ -262,10 +265,10 @@ absl::Status ValidateArticle(const ArticleText& article, const TagLimits& limits
                                                FindInvalidUtf8(text), ")"));
     }
   }
-  const bool blank = std::all_of(article.body.begin(), article.body.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  });
-  if (blank) return ArticleError("EMPTY_BODY", "body is empty");
+  // A headline-only flash is news; an article with no text at all is not.
+  if (StripWhitespace(article.body).empty() && StripWhitespace(article.title).empty()) {
+    return ArticleError("EMPTY_BODY", "article has no text: title and body are empty");
+  }
   return absl::OkStatus();
 }
 

@@ -1,11 +1,7 @@
 #include "core/taxonomy.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,6 +9,7 @@
 #include "core/strings.h"
 
 #include "core/strings.h"
+#include "core/files.h"
 #include "core/fold.h"
 #include "core/hash.h"
 #include "core/status_macros.h"
@@ -139,14 +136,17 @@ class LineParser {
     if (raw.find('\0') != std::string_view::npos) {
       return Error(StrCat(what, " contains a NUL character"));
     }
-    const std::string_view text = StripWhitespace(raw);
+    if (FindInvalidUtf8(raw) != raw.size()) {
+      return Error(StrCat(what, " is not valid UTF-8"));
+    }
+    const std::string_view text = StripUnicodeWhitespace(raw);
     if (text.empty()) return Error(StrCat(what, " is empty"));
     if (text.size() > kMaxAliasBytes) {
       return Error(StrCat(what, " is ", text.size(), " bytes; the limit is ",
                                 kMaxAliasBytes));
     }
-    if (FindInvalidUtf8(text) != text.size()) {
-      return Error(StrCat(what, " is not valid UTF-8"));
+    if (!HasLetterOrDigit(text)) {
+      return Error(StrCat(what, " \"", text, "\" has no letter or digit"));
     }
     if (StripWhitespace(FoldText(text)).empty()) {
       return Error(StrCat(what, " \"", text, "\" has no matchable characters"));
@@ -509,22 +509,8 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
 }
 
 absl::Status TaxonomyBuilder::AddFile(const std::string& path) {
-  // A directory opens and reads as empty; it must not load as an empty layer.
-  if (std::error_code error; std::filesystem::is_directory(path, error)) {
-    return absl::InvalidArgumentError(StrCat(path, ": is a directory, not a taxonomy file"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    const std::string reason = StrCat(path, ": cannot read: ", std::strerror(error));
-    if (error == ENOENT) return absl::NotFoundError(reason);
-    if (error == EACCES) return absl::PermissionDeniedError(reason);
-    return absl::InvalidArgumentError(reason);
-  }
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return absl::InvalidArgumentError(StrCat(path, ": read error"));
-  return AddLayer(path, contents.str());
+  ASSIGN_OR_RETURN(std::string contents, ReadFileBytes(path));
+  return AddLayer(path, contents);
 }
 
 absl::StatusOr<Taxonomy> TaxonomyBuilder::Build() {
@@ -538,6 +524,20 @@ absl::StatusOr<Taxonomy> TaxonomyBuilder::Build() {
           StrCat(s.source_files[concept_value.location.file_index], ":",
                  concept_value.location.line, ": 'broader' refers to unknown id '",
                  concept_value.broader, "'"));
+    }
+  }
+  // `broader` must not loop: topic scores propagate along it.
+  for (const Concept& concept_value : s.concepts) {
+    if (concept_value.id.empty()) continue;
+    const Concept* walk = &concept_value;
+    for (size_t steps = 0; !walk->broader.empty(); ++steps) {
+      walk = &s.concepts[s.index_by_id.at(walk->broader)];
+      if (walk == &concept_value || steps > s.concepts.size()) {
+        return absl::InvalidArgumentError(
+            StrCat(s.source_files[concept_value.location.file_index], ":",
+                   concept_value.location.line, ": 'broader' of '", concept_value.id,
+                   "' leads back to itself"));
+      }
     }
   }
   Taxonomy taxonomy;

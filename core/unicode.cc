@@ -77,14 +77,48 @@ inline bool IsAsciiWord(unsigned char c) {
   return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-// True if a word continues across the boundary between `before` and `after`.
-inline bool Joins(char32_t before, char32_t after) {
-  if (IsCombiningMark(after)) return true;
-  if (!IsWordCharacter(before) || !IsWordCharacter(after)) return false;
-  if (IsUnspacedScript(before) || IsUnspacedScript(after)) {
-    return false;
+inline bool IsFormatCharacter(char32_t c) {
+  return c >= 0x80 && utf8proc_category(static_cast<utf8proc_int32_t>(c)) == UTF8PROC_CATEGORY_CF;
+}
+
+inline bool IsAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+
+// True if the word continues from the mention's edge character `inside` to
+// the neighbouring `outside` character. Punctuation at a mention's edge does
+// not end a word that goes on with a letter ("U.S." is not in "U.S.A.").
+inline bool Joins(char32_t inside, char32_t outside) {
+  return IsWordCharacter(outside) && !IsUnspacedScript(outside) && !IsUnspacedScript(inside);
+}
+
+// The character after `pos` / before `pos`, skipping invisible format
+// characters (soft hyphen, zero-width joiners, bidi marks). Returns false at
+// the text's edge. `next` receives the position just past it.
+bool NextVisible(std::string_view text, size_t pos, char32_t* c, size_t* next) {
+  while (pos < text.size()) {
+    int length;
+    *c = DecodeUtf8At(text, pos, &length);
+    pos += length;
+    if (!IsFormatCharacter(*c)) {
+      *next = pos;
+      return true;
+    }
   }
-  return true;
+  return false;
+}
+
+bool PreviousVisible(std::string_view text, size_t pos, char32_t* c, size_t* previous) {
+  while (pos > 0) {
+    size_t start = pos - 1;
+    while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) --start;
+    int length;
+    *c = DecodeUtf8At(text, start, &length);
+    pos = start;
+    if (!IsFormatCharacter(*c)) {
+      *previous = pos;
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -142,23 +176,76 @@ bool IsLowercaseLetter(char32_t c) {
 
 bool IsWholeWord(std::string_view text, size_t start, size_t end) {
   if (start >= end) return false;
-  // Fast path: ASCII punctuation or space (or the text's edge) on both sides.
-  auto ascii_separator = [](unsigned char c) { return c < 0x80 && !IsAsciiWord(c); };
-  const bool clear_before = start == 0 || ascii_separator(static_cast<unsigned char>(text[start - 1]));
-  const bool clear_after = end == text.size() || ascii_separator(static_cast<unsigned char>(text[end]));
+  // Fast path: ASCII space or punctuation other than a decimal separator (or
+  // the text's edge) on both sides.
+  auto ascii_separator = [](unsigned char c) {
+    return c < 0x80 && !IsAsciiWord(c) && c != '.' && c != ',';
+  };
+  const bool clear_before =
+      start == 0 || ascii_separator(static_cast<unsigned char>(text[start - 1]));
+  const bool clear_after =
+      end == text.size() || ascii_separator(static_cast<unsigned char>(text[end]));
   if (clear_before && clear_after) return true;
+
   int length;
-  if (start > 0) {
-    const char32_t before = DecodeUtf8Before(text, start);
-    const char32_t first = DecodeUtf8At(text, start, &length);
-    if (Joins(before, first)) return false;
+  const char32_t first = DecodeUtf8At(text, start, &length);
+  const char32_t last = DecodeUtf8Before(text, end);
+  char32_t outside;
+  size_t beyond;
+  if (PreviousVisible(text, start, &outside, &beyond)) {
+    if (Joins(first, outside)) return false;
+    // A decimal number goes on: "3M" is not in "3.3M".
+    char32_t digit;
+    size_t unused;
+    if ((outside == '.' || outside == ',') && IsAsciiDigit(first) &&
+        PreviousVisible(text, beyond, &digit, &unused) && IsAsciiDigit(digit)) {
+      return false;
+    }
   }
-  if (end < text.size()) {
-    const char32_t last = DecodeUtf8Before(text, end);
-    const char32_t after = DecodeUtf8At(text, end, &length);
-    if (Joins(last, after)) return false;
+  if (NextVisible(text, end, &outside, &beyond)) {
+    // A combining mark belongs to the character before it.
+    if (IsCombiningMark(outside) || Joins(last, outside)) return false;
+    char32_t digit;
+    size_t unused;
+    if ((outside == '.' || outside == ',') && IsAsciiDigit(last) &&
+        NextVisible(text, beyond, &digit, &unused) && IsAsciiDigit(digit)) {
+      return false;
+    }
   }
   return true;
+}
+
+namespace {
+bool IsWhitespace(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');
+  const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(c));
+  return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
+         category == UTF8PROC_CATEGORY_ZP || c == 0x85;
+}
+}  // namespace
+
+std::string_view StripUnicodeWhitespace(std::string_view text) {
+  int length;
+  while (!text.empty() && IsWhitespace(DecodeUtf8At(text, 0, &length))) {
+    text.remove_prefix(static_cast<size_t>(length));
+  }
+  while (!text.empty()) {
+    size_t start = text.size() - 1;
+    while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xc0) == 0x80) --start;
+    if (!IsWhitespace(DecodeUtf8At(text, start, &length))) break;
+    text.remove_suffix(text.size() - start);
+  }
+  return text;
+}
+
+bool HasLetterOrDigit(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    int length;
+    const char32_t c = DecodeUtf8At(text, i, &length);
+    if (IsWordCharacter(c) && !IsCombiningMark(c)) return true;
+    i += length;
+  }
+  return false;
 }
 
 size_t CountCodePoints(std::string_view text) {

@@ -2,12 +2,18 @@
 // validation, decoding, and the one word-boundary rule tagwire uses.
 //
 // Word boundaries are decided on the ORIGINAL text (Hyperscan's \b is ASCII
-// only). A mention [start, end) is a whole word when the character before
-// `start` and the character at `end` do not continue it:
+// only). A mention [start, end) is a whole word when the visible characters
+// just outside it do not continue it (invisible format characters such as the
+// soft hyphen, zero-width joiners and bidi marks are looked through, so
+// "Berlin" is not found in "Ber\u00ADliner"):
 //   * letters (L*), digits (N*) and combining marks (M*) of every script are
 //     word characters, so "Lt" is not found inside "erhält" and "Київ" is not
-//     found inside "Київщина";
+//     found inside "Київщина"; a word character outside the mention continues
+//     it even when the mention's edge is punctuation ("U.S." is not in
+//     "U.S.A.", "C++" is not in "C++11");
 //   * a combining mark right after the mention always continues it;
+//   * a decimal number continues through "." or "," between digits ("3M" is
+//     not in "3.3M", "G7" is not in "G7.5");
 //   * scripts written without spaces (Han, Hiragana, Katakana, Thai, Lao,
 //     Khmer, Myanmar) have a boundary on both sides of every character, so
 //     "東京" is found in "東京都" and "東京2020"; digits next to digits never
@@ -47,6 +53,13 @@ bool IsUnspacedScript(char32_t c);
 bool IsCombiningMark(char32_t c);
 bool IsUppercaseLetter(char32_t c);  // Lu or Lt
 bool IsLowercaseLetter(char32_t c);  // Ll
+
+// Returns `text` (valid UTF-8) without leading and trailing whitespace of any
+// script (ASCII spaces, no-break space, ideographic space…).
+std::string_view StripUnicodeWhitespace(std::string_view text);
+
+// Returns true if valid UTF-8 `text` contains a letter or digit of any script.
+bool HasLetterOrDigit(std::string_view text);
 
 // Counts code points and UTF-16 code units in valid UTF-8 `text`.
 size_t CountCodePoints(std::string_view text);

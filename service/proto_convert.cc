@@ -175,12 +175,16 @@ v1::ArticleError ArticleErrorFromStatus(const absl::Status& status) {
   return error;
 }
 
-std::string ToJson(const google::protobuf::Message& message) {
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = false;
   const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) return StrCat("{\"error\":\"JSON conversion failed\"}");
+  if (!status.ok()) {
+    return absl::InternalError(StrCat("cannot print ", message.GetTypeName(), " as JSON: ",
+                                      ToStd(absl::string_view(status.message().data(),
+                                                              status.message().size()))));
+  }
   return json;
 }
 

@@ -34,8 +34,9 @@ v1::ArticleError ArticleErrorFromStatus(const absl::Status& status);
 
 v1::ConceptKind KindToProto(ConceptKind kind);
 
-// Prints `message` in the proto3 JSON mapping on one line.
-std::string ToJson(const google::protobuf::Message& message);
+// Prints `message` in the proto3 JSON mapping on one line. Internal if the
+// message cannot be printed (e.g. a string field holding invalid UTF-8).
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message);
 
 }  // namespace tagwire
 

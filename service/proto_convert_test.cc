@@ -94,7 +94,7 @@ TEST(TaggedArticleToProtoTest, CarriesIdentityTagsMentionsAndTopics) {
   ASSERT_EQ(tagged.topics_size(), 1);
   EXPECT_EQ(tagged.topics(0).iptc_code(), "medtop:16000000");
   EXPECT_EQ(tagged.topics(0).matched_keywords(0), "ceasefire");
-  const std::string json = ToJson(tagged);
+  const std::string json = ToJson(tagged).value();
   EXPECT_NE(json.find("\"conceptId\":\"geo:703448\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"taxonomyVersion\""), std::string::npos);
 }
@@ -108,7 +108,7 @@ TEST(ErrorReasonFromStatusTest, MapsArticleErrors) {
   EXPECT_EQ(error.reason(), v1::ERROR_REASON_BODY_NOT_UTF8);
   EXPECT_EQ(error.code(), 3);
   EXPECT_EQ(ErrorReasonFromStatus(absl::InternalError("boom")), v1::ERROR_REASON_INTERNAL);
-  auto empty = tagger.Tag(taxonomy, {"Title", ""});
+  auto empty = tagger.Tag(taxonomy, {" ", ""});
   EXPECT_EQ(ErrorReasonFromStatus(empty.status()), v1::ERROR_REASON_EMPTY_BODY);
 }
 

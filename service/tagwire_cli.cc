@@ -5,7 +5,8 @@
 //       Tags each FILE and prints one TaggedArticle per line in the proto3 JSON
 //       mapping. A .json/.jsonl FILE (or stdin when no FILE is given) holds one
 //       article per line: {"id","source","version","title","body","language",
-//       "metadata"}; any other FILE is plain text whose first line is the title.
+//       "published_time","metadata"}; any other FILE is plain text whose first
+//       line is the title.
 //   tagwire check-taxonomy [--taxonomy FILE]... [FILE...]
 //       Validates taxonomy files and reports hygiene warnings: aliases shared by
 //       several concepts, aliases that are common English words.
@@ -30,13 +31,17 @@
 
 #include "absl/status/statusor.h"
 #include "core/compiled_cache.h"
+#include "core/files.h"
 #include "core/compiled_taxonomy.h"
 #include "core/fold.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "core/tagger.h"
 #include "core/taxonomy.h"
+#include "core/unicode.h"
 #include "service/proto_convert.h"
+#include "absl/strings/numbers.h"
+#include "google/protobuf/util/time_util.h"
 #include "simdjson.h"
 
 #ifndef TAGWIRE_DEFAULT_TAXONOMY
@@ -81,6 +86,7 @@ std::string DefaultCacheDir() {
 }
 
 absl::Status ParseKinds(std::string_view list, uint32_t* mask) {
+  if (list.empty()) return absl::InvalidArgumentError("--kinds needs at least one kind");
   *mask = 0;
   while (!list.empty()) {
     const size_t comma = list.find(',');
@@ -220,11 +226,27 @@ absl::Status ParseArticleJson(simdjson::dom::parser& parser, std::string_view te
     const std::string_view key = field.key;
     std::string_view value;
     if (key == "version") {
+      // An integer, or a string as the proto3 JSON mapping prints int64.
       int64_t version;
-      if (field.value.get_int64().get(version)) {
+      std::string_view digits;
+      if (!field.value.get_int64().get(version)) {
+        article->set_version(version);
+      } else if (!field.value.get_string().get(digits) && !digits.empty() &&
+                 absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &version)) {
+        article->set_version(version);
+      } else {
         return absl::InvalidArgumentError("'version' must be an integer");
       }
-      article->set_version(version);
+      continue;
+    }
+    if (key == "published_time" || key == "publishedTime") {
+      std::string_view time;
+      if (field.value.get_string().get(time) ||
+          !google::protobuf::util::TimeUtil::FromString(std::string(time),
+                                                        article->mutable_published_time())) {
+        return absl::InvalidArgumentError(
+            StrCat("'", key, "' must be an RFC 3339 time such as \"2026-11-23T15:00:00Z\""));
+      }
       continue;
     }
     if (key == "metadata") {
@@ -260,7 +282,8 @@ absl::Status ParseArticleJson(simdjson::dom::parser& parser, std::string_view te
   return absl::OkStatus();
 }
 
-// Splits a plain-text article: first line is the title, the rest the body.
+// Splits a plain-text article: first line is the title, the rest the body (a
+// one-line file is a headline-only flash).
 void ParsePlainText(std::string_view contents, v1::Article* article) {
   if (contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);
   const size_t newline = contents.find('\n');
@@ -268,9 +291,21 @@ void ParsePlainText(std::string_view contents, v1::Article* article) {
   std::string_view body =
       newline == std::string_view::npos ? std::string_view() : contents.substr(newline + 1);
   while (!body.empty() && (body.front() == '\n' || body.front() == '\r')) body.remove_prefix(1);
-  if (StripWhitespace(body).empty()) std::swap(title, body);
   article->set_title(std::string(title));
   article->set_body(std::string(body));
+}
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// Returns `text` with each invalid UTF-8 byte replaced by '?' (file names
+// become article ids, which are proto strings).
+std::string ValidUtf8OrReplaced(std::string text) {
+  for (size_t bad = FindInvalidUtf8(text); bad < text.size(); bad = FindInvalidUtf8(text)) {
+    text[bad] = '?';
+  }
+  return text;
 }
 
 class TagCommand {
@@ -288,15 +323,24 @@ class TagCommand {
     }
     v1::TaggedArticle tagged;
     TaggedArticleToProto(article, *result, &tagged);
-    std::cout << ToJson(tagged) << "\n";
+    absl::StatusOr<std::string> json = ToJson(tagged);
+    if (!json.ok()) {
+      Report(where, json.status());
+      return;
+    }
+    std::cout << *json << "\n";
   }
 
-  void TagJsonLines(std::istream& in, std::string_view name) {
-    std::string text;
+  // Tags each JSON line of `contents`; `name` is used in messages.
+  void TagJsonLines(std::string_view contents, std::string_view name) {
+    if (contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);  // UTF-8 BOM
     int line_number = 0;
-    while (std::getline(in, text)) {
+    while (!contents.empty()) {
       ++line_number;
-      if (!text.empty() && text.back() == '\r') text.pop_back();
+      const size_t newline = contents.find('\n');
+      std::string_view text = contents.substr(0, newline);
+      contents.remove_prefix(newline == std::string_view::npos ? contents.size() : newline + 1);
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
       if (StripWhitespace(text).empty()) continue;
       const std::string where = StrCat(name, ":", line_number);
       v1::Article article;
@@ -310,26 +354,20 @@ class TagCommand {
   }
 
   void TagFile(const std::string& path) {
-    const bool json = path.size() > 5 && (path.substr(path.size() - 5) == ".json" ||
-                                          path.substr(path.size() - 6) == ".jsonl");
-    if (json) {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        Report(path, absl::NotFoundError("cannot read"));
-        return;
-      }
-      TagJsonLines(in, path);
-      return;
-    }
     absl::StatusOr<std::string> contents = ReadFileBytes(path);
     if (!contents.ok()) {
-      Report(path, contents.status());
+      Report("tagwire", contents.status());  // the message names the path
+      return;
+    }
+    const bool json = EndsWith(path, ".json") || EndsWith(path, ".jsonl");
+    if (json) {
+      TagJsonLines(*contents, path);
       return;
     }
     v1::Article article;
     ParsePlainText(*contents, &article);
     const size_t slash = path.rfind('/');
-    article.set_id(slash == std::string::npos ? path : path.substr(slash + 1));
+    article.set_id(ValidUtf8OrReplaced(slash == std::string::npos ? path : path.substr(slash + 1)));
     article.set_source("file");
     TagOne(article, path);
   }
@@ -360,7 +398,9 @@ int RunTag(const CommandLine& line) {
   }
   TagCommand command(*taxonomy, line.options);
   if (line.inputs.empty()) {
-    command.TagJsonLines(std::cin, "<stdin>");
+    std::ostringstream input;
+    input << std::cin.rdbuf();
+    command.TagJsonLines(input.str(), "<stdin>");
   } else {
     for (const std::string& path : line.inputs) command.TagFile(path);
   }
@@ -449,6 +489,10 @@ int RunCheckTaxonomy(const CommandLine& line) {
 // --- compile -----------------------------------------------------------------
 
 int RunCompile(const CommandLine& line) {
+  if (line.cache_dir && line.cache_dir->empty()) {
+    std::cerr << "tagwire: compile writes the compiled cache; --cache-dir must not be empty\n";
+    return kExitBadInput;
+  }
   auto compiled = LoadAndCompile(line, /*verbose=*/false);
   if (!compiled.ok()) {
     std::cerr << "tagwire: " << compiled.status().message() << "\n";
@@ -459,6 +503,10 @@ int RunCompile(const CommandLine& line) {
             << " concepts, " << c.literal_count() << " literals, " << c.regex_count()
             << " regexes, " << c.database_bytes() << " database bytes; " << c.cache_status()
             << "\n";
+  if (!c.loaded_from_cache() && !c.cache_written()) {
+    std::cerr << "tagwire: the compiled cache was not written\n";
+    return kExitInternal;
+  }
   return kExitOk;
 }
 

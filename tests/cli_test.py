@@ -147,6 +147,32 @@ class BadInputTest(TempCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn(f"{path}:2: regex /(a)\\1/ rejected by Hyperscan", result.stderr.decode())
 
+    def test_json_lines_accept_proto_json_fields_and_a_bom(self):
+        path = self.write("articles.jsonl",
+                          "\ufeff" + json.dumps({"id": "x", "version": "3",
+                                                  "published_time": "2026-11-23T15:00:00Z",
+                                                  "body": "Kyiv"}) + "\n")
+        result = run("tag", "--cache-dir", "", path)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(json.loads(result.stdout)["version"], "3")
+        bad = self.write("bad.jsonl", '{"id":"y","body":"Kyiv","published_time":"yesterday"}\n')
+        result = run("tag", "--cache-dir", "", bad)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("RFC 3339", result.stderr.decode())
+
+    def test_directories_and_headline_only_files(self):
+        directory = os.path.join(self.tmp.name, "d.jsonl")
+        os.mkdir(directory)
+        result = run("tag", "--cache-dir", "", directory)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("Is a directory", result.stderr.decode())
+        flash = self.write("flash.txt", "FLASH: EXPLOSIONS HEARD IN KYIV\n")
+        result = run("tag", "--cache-dir", "", flash)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        [tag] = [t for t in json.loads(result.stdout)["tags"] if t["conceptId"] == "geo:703448"]
+        self.assertTrue(tag["inTitle"])
+        self.assertEqual(tag["mentions"][0]["field"], "FIELD_TITLE")
+
     def test_missing_files_and_usage(self):
         self.assertEqual(run("tag", "--taxonomy", "/nonexistent.jsonl").returncode, 2)
         missing = run("tag", "--cache-dir", "", "/nonexistent.txt")
@@ -155,6 +181,7 @@ class BadInputTest(TempCase):
         self.assertEqual(run("frobnicate").returncode, 2)
         self.assertEqual(run("tag", "--bogus").returncode, 2)
         self.assertEqual(run("tag", "--min-score", "2").returncode, 2)
+        self.assertEqual(run("tag", "--kinds=").returncode, 2)
         self.assertEqual(run("--help").returncode, 2)  # not a command
         self.assertEqual(run("tag", "--help").returncode, 0)
 
@@ -201,9 +228,25 @@ class TaxonomyToolsTest(TempCase):
 
     def test_unwritable_cache_dir_still_tags(self):
         blocker = self.write("file", "not a directory")
-        result = run("compile", "--cache-dir", os.path.join(blocker, "cache"))
-        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        cache = os.path.join(blocker, "cache")
+        article = os.path.join(EXAMPLES, "01-ukraine-grain.txt")
+        tagged = run("tag", "--cache-dir", cache, article)
+        self.assertEqual(tagged.returncode, 0, tagged.stderr.decode())
+        self.assertEqual(len(tagged.stdout.decode().splitlines()), 1)
+        # `compile` exists to write the cache: failing to is an error.
+        result = run("compile", "--cache-dir", cache)
+        self.assertEqual(result.returncode, 1)
         self.assertIn("cache not written", result.stdout.decode())
+        self.assertEqual(run("compile", "--cache-dir", "").returncode, 2)
+
+    def test_default_cache_dir_is_created(self):
+        home = os.path.join(self.tmp.name, "home")
+        os.mkdir(home)
+        env = {"HOME": home, "XDG_CACHE_HOME": ""}
+        first = run("compile", env=env)
+        self.assertEqual(first.returncode, 0, first.stderr.decode())
+        self.assertIn(os.path.join(home, ".cache", "tagwire"), first.stdout.decode())
+        self.assertIn("loaded from cache", run("compile", env=env).stdout.decode())
 
 
 if __name__ == "__main__":

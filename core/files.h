@@ -1,0 +1,26 @@
+// Whole-file reading and atomic writing, with errors mapped to the most
+// specific status code and a message that names the path once. The one way
+// tagwire reads taxonomy, article and cache files. Thread-safe.
+#ifndef TAGWIRE_CORE_FILES_H_
+#define TAGWIRE_CORE_FILES_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace tagwire {
+
+// Reads the file at `path`. Errors ("path: reason"): NotFound (missing),
+// PermissionDenied (unreadable), InvalidArgument (a directory), Unavailable
+// (any other I/O error).
+absl::StatusOr<std::string> ReadFileBytes(const std::string& path);
+
+// Writes `bytes` to `path` atomically (a temporary file in the same directory,
+// then rename), creating missing directories. Unavailable on any failure
+// (read-only or full disk, a file where a directory should be).
+absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes);
+
+}  // namespace tagwire
+
+#endif  // TAGWIRE_CORE_FILES_H_
