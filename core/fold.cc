@@ -113,15 +113,41 @@ inline bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+// True if byte `j` of ASCII `text` starts whitespace that does not fold to
+// itself: a control character (tab, newline…) or a space followed by more.
+inline bool IsIrregularWhitespace(std::string_view text, size_t j) {
+  const auto c = static_cast<unsigned char>(text[j]);
+  if (c > ' ') return false;
+  return c != ' ' || (j + 1 < text.size() && static_cast<unsigned char>(text[j + 1]) <= ' ');
+}
+
 // Returns the length of the prefix of ASCII `text` whose whitespace is only
 // single spaces (which fold to themselves, one to one).
 size_t RegularAsciiLength(std::string_view text) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighBits = 0x8080808080808080ULL;
   const size_t n = text.size();
-  for (size_t j = 0; j < n; ++j) {
-    const char c = text[j];
-    if (static_cast<unsigned char>(c) > ' ') continue;
-    if (c == ' ' && (j + 1 == n || static_cast<unsigned char>(text[j + 1]) > ' ')) continue;
-    return j;
+  size_t j = 0;
+  // Eight bytes at a time: a SWAR filter for "a byte below 0x20, or two
+  // neighbouring bytes at or below 0x20". It may report false positives
+  // (borrows), never false negatives; each hit is checked byte by byte.
+  while (j + 9 <= n) {
+    uint64_t here;
+    uint64_t next;
+    std::memcpy(&here, text.data() + j, 8);
+    std::memcpy(&next, text.data() + j + 1, 8);
+    const uint64_t control = (here - kOnes * 0x20) & ~here & kHighBits;
+    const uint64_t space_here = (here - kOnes * 0x21) & ~here & kHighBits;
+    const uint64_t space_next = (next - kOnes * 0x21) & ~next & kHighBits;
+    if ((control | (space_here & space_next)) != 0) {
+      for (size_t k = j; k < j + 8; ++k) {
+        if (IsIrregularWhitespace(text, k)) return k;
+      }
+    }
+    j += 8;
+  }
+  for (; j < n; ++j) {
+    if (IsIrregularWhitespace(text, j)) return j;
   }
   return n;
 }
@@ -214,21 +240,46 @@ void FoldedView::Reset(std::string_view original) {
   original_ = original;
   folded_.clear();
   segments_.clear();
-  if (AsciiRunLength(original) == original.size() &&
-      RegularAsciiLength(original) == original.size()) {
-    folded_.resize(original.size());
-    LowerAscii(original.data(), original.size(), folded_.data());
-    return;
-  }
+  hint_ = 0;
+  // Plain ASCII with single spaces produces no segments: the identity map.
   FoldInto(original, &folded_, &segments_);
+}
+
+size_t FoldedView::SegmentsStartingAtOrBefore(size_t folded_offset) const {
+  // Hyperscan reports matches in order of their end, so consecutive queries
+  // are close: walk from the last answer, and binary-search only on big jumps.
+  size_t i = std::min(hint_, segments_.size());
+  if (i > 0 && segments_[i - 1].folded_start > folded_offset) {
+    i = static_cast<size_t>(
+        std::upper_bound(segments_.begin(), segments_.end(), folded_offset,
+                         [](size_t offset, const FoldSegment& s) { return offset < s.folded_start; }) -
+        segments_.begin());
+  } else {
+    for (int steps = 0; i < segments_.size() && segments_[i].folded_start <= folded_offset; ++i) {
+      if (++steps == 16) {
+        i = static_cast<size_t>(std::upper_bound(segments_.begin() + static_cast<std::ptrdiff_t>(i),
+                                                 segments_.end(), folded_offset,
+                                                 [](size_t offset, const FoldSegment& s) {
+                                                   return offset < s.folded_start;
+                                                 }) -
+                                segments_.begin());
+        break;
+      }
+    }
+  }
+  hint_ = i;
+  return i;
 }
 
 bool FoldedView::MapOffset(size_t folded_offset, bool is_end, size_t* original_offset) const {
   if (is_end) {
     // Right after the folded byte before `folded_offset`…
-    auto next = std::lower_bound(
-        segments_.begin(), segments_.end(), folded_offset,
-        [](const FoldSegment& segment, size_t offset) { return segment.folded_start < offset; });
+    size_t first_at_or_after = SegmentsStartingAtOrBefore(folded_offset);
+    while (first_at_or_after > 0 &&
+           segments_[first_at_or_after - 1].folded_start >= folded_offset) {
+      --first_at_or_after;
+    }
+    auto next = segments_.begin() + static_cast<std::ptrdiff_t>(first_at_or_after);
     size_t end = folded_offset;
     if (next != segments_.begin()) {
       const FoldSegment& segment = *(next - 1);
@@ -249,9 +300,8 @@ bool FoldedView::MapOffset(size_t folded_offset, bool is_end, size_t* original_o
     return true;
   }
   // A start: the last segment starting at or before `folded_offset`.
-  auto after = std::upper_bound(
-      segments_.begin(), segments_.end(), folded_offset,
-      [](size_t offset, const FoldSegment& segment) { return offset < segment.folded_start; });
+  auto after = segments_.begin() +
+               static_cast<std::ptrdiff_t>(SegmentsStartingAtOrBefore(folded_offset));
   if (after == segments_.begin()) {
     *original_offset = folded_offset;  // only regular ASCII before it
     return true;

@@ -61,6 +61,8 @@ class FoldedView {
   // or the end of a match, or false if it falls strictly inside the folding
   // of one original code point.
   bool MapOffset(size_t folded_offset, bool is_end, size_t* original_offset) const;
+  // Returns how many segments start at or before `folded_offset`.
+  size_t SegmentsStartingAtOrBefore(size_t folded_offset) const;
 
   std::string_view original_;
   std::string folded_;
@@ -69,6 +71,9 @@ class FoldedView {
   // differ by a constant. Empty when the map is the identity (ASCII text with
   // single spaces). Compact for mostly-ASCII news text.
   std::vector<FoldSegment> segments_;
+  // Where the last lookup ended; a cache for in-order lookups (not shared
+  // across threads: neither is a FoldedView).
+  mutable size_t hint_ = 0;
 };
 
 }  // namespace tagwire
