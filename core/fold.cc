@@ -6,6 +6,7 @@
 #include <array>
 #include <cstring>
 
+#include "core/strings.h"
 #include "core/unicode.h"
 
 namespace tagwire {
@@ -83,10 +84,6 @@ const TwoByteFoldTable& FoldTable() {
   return *table;
 }
 
-inline char AsciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-}
-
 // Lower-cases ASCII bytes; written branch-free so the compiler vectorizes it.
 void LowerAscii(const char* __restrict src, size_t n, char* __restrict dst) {
   for (size_t i = 0; i < n; ++i) {
@@ -94,7 +91,6 @@ void LowerAscii(const char* __restrict src, size_t n, char* __restrict dst) {
     dst[i] = static_cast<char>(c | (static_cast<unsigned char>(c - 'A') < 26 ? 0x20 : 0));
   }
 }
-
 
 // Returns the length of the run of ASCII bytes at the start of `text`.
 size_t AsciiRunLength(std::string_view text) {
@@ -107,10 +103,6 @@ size_t AsciiRunLength(std::string_view text) {
   }
   while (i < text.size() && static_cast<unsigned char>(text[i]) < 0x80) ++i;
   return i;
-}
-
-inline bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 // True if byte `j` of ASCII `text` starts whitespace that does not fold to

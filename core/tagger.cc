@@ -5,15 +5,13 @@
 #include <cstring>
 
 #include "absl/strings/cord.h"
-#include "core/strings.h"
 #include "absl/strings/str_format.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
 #include "core/unicode.h"
 
 namespace tagwire {
 namespace {
-
-constexpr uint32_t kRegexIdFlag = 0x80000000u;
 
 // Relevance weights of one mention by position.
 constexpr double kTitleWeight = 1.0;
@@ -42,26 +40,43 @@ bool IsAscii(std::string_view text) {
   return true;
 }
 
+// Replaces `out` with the cased letters of `text`, diacritics stripped and
+// case kept. Spaces, punctuation and uncased scripts do not take part in case
+// policies, so "New\nYork" and "New York" compare letter by letter.
+void CasedLetters(std::string_view text, std::vector<char32_t>* out) {
+  out->clear();
+  DecomposeKeepingCase(text, out);
+  out->erase(std::remove_if(out->begin(), out->end(),
+                            [](char32_t c) { return !IsUppercaseLetter(c) && !IsLowercaseLetter(c); }),
+             out->end());
+}
+
 // Returns true if the case of `span` (original text) satisfies `policy` for
 // `alias`. The two are already known to be equal after folding.
 bool CaseMatches(CasePolicy policy, std::string_view alias, std::string_view span,
-                 std::vector<char32_t>* alias_buffer, std::vector<char32_t>* span_buffer) {
+                 std::vector<char32_t>* alias_letters, std::vector<char32_t>* span_letters) {
   if (policy == CasePolicy::kCaseless) return true;
-  if (alias.size() == span.size() && IsAscii(alias) && IsAscii(span)) {
-    if (policy == CasePolicy::kExact) return alias == span;
-    for (size_t i = 0; i < alias.size(); ++i) {
-      if (alias[i] >= 'A' && alias[i] <= 'Z' && !(span[i] >= 'A' && span[i] <= 'Z')) return false;
+  if (IsAscii(alias) && IsAscii(span)) {
+    // The same comparison without decoding: ASCII letters fold one to one, so
+    // both sides hold the same letters in the same order.
+    auto is_letter = [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; };
+    auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+    for (size_t i = 0, j = 0;; ++i, ++j) {
+      while (i < alias.size() && !is_letter(alias[i])) ++i;
+      while (j < span.size() && !is_letter(span[j])) ++j;
+      if (i == alias.size() || j == span.size()) return true;
+      if (policy == CasePolicy::kExact ? alias[i] != span[j]
+                                       : is_upper(alias[i]) && !is_upper(span[j])) {
+        return false;
+      }
     }
-    return true;
   }
-  alias_buffer->clear();
-  span_buffer->clear();
-  DecomposeKeepingCase(alias, alias_buffer);
-  DecomposeKeepingCase(span, span_buffer);
-  if (policy == CasePolicy::kExact) return *alias_buffer == *span_buffer;
-  if (alias_buffer->size() == span_buffer->size()) {
-    for (size_t i = 0; i < alias_buffer->size(); ++i) {
-      if (IsUppercaseLetter((*alias_buffer)[i]) && !IsUppercaseLetter((*span_buffer)[i])) {
+  CasedLetters(alias, alias_letters);
+  CasedLetters(span, span_letters);
+  if (policy == CasePolicy::kExact) return *alias_letters == *span_letters;
+  if (alias_letters->size() == span_letters->size()) {
+    for (size_t i = 0; i < alias_letters->size(); ++i) {
+      if (IsUppercaseLetter((*alias_letters)[i]) && !IsUppercaseLetter((*span_letters)[i])) {
         return false;
       }
     }
@@ -69,14 +84,8 @@ bool CaseMatches(CasePolicy policy, std::string_view alias, std::string_view spa
   }
   // Folding changed the length (e.g. "ß" against "SS"): require the first
   // letter's case to agree at least.
-  auto first_letter = [](const std::vector<char32_t>& text) -> char32_t {
-    for (char32_t c : text) {
-      if (IsUppercaseLetter(c) || IsLowercaseLetter(c)) return c;
-    }
-    return 0;
-  };
-  return !IsUppercaseLetter(first_letter(*alias_buffer)) ||
-         IsUppercaseLetter(first_letter(*span_buffer));
+  return alias_letters->empty() || span_letters->empty() ||
+         !IsUppercaseLetter(alias_letters->front()) || IsUppercaseLetter(span_letters->front());
 }
 
 struct ScanContext {
@@ -127,7 +136,7 @@ int OnRegexMatch(unsigned int id, unsigned long long from, unsigned long long to
   }
   const auto& [concept_index, rule_index] = ctx.taxonomy->regex_rule(id);
   ctx.candidates->push_back({static_cast<uint32_t>(from), static_cast<uint32_t>(to),
-                             concept_index, rule_index | kRegexIdFlag, ctx.field, true});
+                             concept_index, rule_index, ctx.field, true});
   return 0;
 }
 
@@ -144,64 +153,63 @@ bool SpanOrder(const Tagger::Candidate& a, const Tagger::Candidate& b) {
   return a.item_index < b.item_index;
 }
 
+// Returns the end of the run of candidates sharing the span of candidate `i`
+// (candidates sorted by SpanOrder).
+size_t SpanGroupEnd(const std::vector<Tagger::Candidate>& candidates, size_t i) {
+  size_t end = i + 1;
+  while (end < candidates.size() && SameSpan(candidates[i], candidates[end])) ++end;
+  return end;
+}
+
 // Keeps the span groups (runs of candidates with one span) that `policy` keeps.
 void ResolveOverlaps(OverlapPolicy policy, std::vector<Tagger::Candidate>* candidates) {
   std::sort(candidates->begin(), candidates->end(), SpanOrder);
   if (policy == OverlapPolicy::kAll) return;
+  std::vector<Tagger::Candidate>& c = *candidates;
   size_t out = 0;
-  uint32_t last_end = 0;   // leftmost-longest: end of the last kept span
-  uint32_t max_end = 0;    // no-subsumed: furthest end of earlier spans
-  bool have_earlier = false;
   Field field = Field::kTitle;
-  for (size_t i = 0; i < candidates->size();) {
-    size_t group_end = i + 1;
-    while (group_end < candidates->size() && SameSpan((*candidates)[i], (*candidates)[group_end])) {
-      ++group_end;
-    }
-    const Tagger::Candidate& head = (*candidates)[i];
-    if (!have_earlier || head.field != field) {
-      field = head.field;
-      last_end = 0;
-      max_end = 0;
-      have_earlier = false;
+  uint32_t last_end = 0;  // leftmost-longest: end of the last kept span
+  uint32_t max_end = 0;   // no-subsumed: furthest end of earlier spans
+  for (size_t i = 0; i < c.size();) {
+    const size_t group_end = SpanGroupEnd(c, i);
+    if (c[i].field != field) {
+      field = c[i].field;
+      last_end = max_end = 0;
     }
     bool keep;
     if (policy == OverlapPolicy::kLeftmostLongest) {
-      keep = !have_earlier || head.start >= last_end;
-      if (keep) last_end = head.end;
+      keep = c[i].start >= last_end;
+      if (keep) last_end = c[i].end;
     } else {
-      keep = !have_earlier || max_end < head.end;
-      max_end = std::max(max_end, head.end);
+      keep = max_end < c[i].end;
+      max_end = std::max(max_end, c[i].end);
     }
-    have_earlier = true;
     if (keep) {
-      for (size_t k = i; k < group_end; ++k) (*candidates)[out++] = (*candidates)[k];
+      for (size_t k = i; k < group_end; ++k) c[out++] = c[k];
     }
     i = group_end;
   }
-  candidates->resize(out);
+  c.resize(out);
 }
 
 // Among candidates with the same span, keeps one concept: the most prominent
 // (largest population, then earliest in the taxonomy).
 void ResolveAmbiguity(const CompiledTaxonomy& taxonomy, std::vector<Tagger::Candidate>* candidates) {
+  std::vector<Tagger::Candidate>& c = *candidates;
+  auto population = [&](size_t k) {
+    return taxonomy.concept_at(c[k].concept_index).attributes.population;
+  };
   size_t out = 0;
-  for (size_t i = 0; i < candidates->size();) {
-    size_t group_end = i + 1;
-    while (group_end < candidates->size() && SameSpan((*candidates)[i], (*candidates)[group_end])) {
-      ++group_end;
-    }
+  for (size_t i = 0; i < c.size();) {
+    const size_t group_end = SpanGroupEnd(c, i);
     size_t best = i;
     for (size_t k = i + 1; k < group_end; ++k) {
-      const int64_t population = taxonomy.concept_at((*candidates)[k].concept_index).attributes.population;
-      const int64_t best_population =
-          taxonomy.concept_at((*candidates)[best].concept_index).attributes.population;
-      if (population > best_population) best = k;
+      if (population(k) > population(best)) best = k;
     }
-    (*candidates)[out++] = (*candidates)[best];
+    c[out++] = c[best];
     i = group_end;
   }
-  candidates->resize(out);
+  c.resize(out);
 }
 
 size_t LeadEnd(std::string_view body) {
@@ -305,23 +313,18 @@ absl::Status Tagger::ScanField(const CompiledTaxonomy& taxonomy, Field field,
   if (text.empty()) return absl::OkStatus();
   ScanContext context{&taxonomy, &folded_, text, field, limits.max_mentions,
                       &candidates_, &case_buffer_a_, &case_buffer_b_};
+  auto scan = [&](const hs_database_t* db, std::string_view bytes, match_event_handler on_match) {
+    const hs_error_t error = hs_scan(db, bytes.data(), static_cast<unsigned>(bytes.size()), 0,
+                                     scratch_.get(), on_match, &context);
+    if (error == HS_SUCCESS || error == HS_SCAN_TERMINATED) return absl::OkStatus();
+    return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
+  };
   if (taxonomy.literal_database() != nullptr) {
     folded_.Reset(text);
-    const std::string_view folded = folded_.folded();
-    const hs_error_t error =
-        hs_scan(taxonomy.literal_database(), folded.data(), static_cast<unsigned>(folded.size()),
-                0, scratch_.get(), OnLiteralMatch, &context);
-    if (error != HS_SUCCESS && error != HS_SCAN_TERMINATED) {
-      return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
-    }
+    RETURN_IF_ERROR(scan(taxonomy.literal_database(), folded_.folded(), OnLiteralMatch));
   }
   if (!context.overflow && taxonomy.regex_database() != nullptr) {
-    const hs_error_t error =
-        hs_scan(taxonomy.regex_database(), text.data(), static_cast<unsigned>(text.size()), 0,
-                scratch_.get(), OnRegexMatch, &context);
-    if (error != HS_SUCCESS && error != HS_SCAN_TERMINATED) {
-      return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
-    }
+    RETURN_IF_ERROR(scan(taxonomy.regex_database(), text, OnRegexMatch));
   }
   if (context.overflow) {
     return ArticleError("TOO_MANY_MENTIONS",
@@ -427,7 +430,7 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     uint32_t concept_index;
     double weight = 0;
     std::vector<std::pair<uint32_t, uint32_t>> rule_hits;  // (rule index, hits)
-    std::string inherited;
+    int32_t inherited_from = -1;  // the narrower topic whose score it took
   };
   std::vector<TopicEvidence> topic_evidence;
   auto topic_slot = [&](uint32_t concept_index) -> TopicEvidence& {
@@ -438,7 +441,7 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     return topic_evidence.back();
   };
   for (const Candidate& c : keywords_) {
-    const uint32_t rule_index = c.item_index & ~kRegexIdFlag;
+    const uint32_t rule_index = c.item_index;
     const KeywordRule& rule = taxonomy.concept_at(c.concept_index).rules[rule_index];
     TopicEvidence& t = topic_slot(c.concept_index);
     auto hit = std::find_if(t.rule_hits.begin(), t.rule_hits.end(),
@@ -468,7 +471,7 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
       if (topic_scores.size() <= p_index) topic_scores.resize(p_index + 1, 0.0);
       if (inherited > topic_scores[p_index]) {
         topic_scores[p_index] = inherited;
-        p.inherited = taxonomy.concept_at(topic_evidence[i].concept_index).id;
+        p.inherited_from = static_cast<int32_t>(topic_evidence[i].concept_index);
       }
       child = static_cast<uint32_t>(parent);
       inherited *= kBroaderTopicShare;
@@ -493,8 +496,9 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
                                 rule.is_regex ? "/" : "\"", rule.pattern,
                                 rule.is_regex ? "/" : "\"", hits, rule.weight);
         }
-        if (!t.inherited.empty()) {
-          StrAppend(&x, x.empty() ? "" : "; ", "inherited from narrower topic ", t.inherited);
+        if (t.inherited_from >= 0) {
+          StrAppend(&x, x.empty() ? "" : "; ", "inherited from narrower topic ",
+                    taxonomy.concept_at(t.inherited_from).id);
         }
       }
       result.topics.push_back(std::move(topic));

@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include "core/strings.h"
 #include "simdjson.h"
 
 namespace tagwire {
@@ -217,7 +218,7 @@ bool IsWholeWord(std::string_view text, size_t start, size_t end) {
 
 namespace {
 bool IsWhitespace(char32_t c) {
-  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');
+  if (c < 0x80) return IsAsciiSpace(static_cast<char>(c));
   const auto category = utf8proc_category(static_cast<utf8proc_int32_t>(c));
   return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
          category == UTF8PROC_CATEGORY_ZP || c == 0x85;

@@ -379,8 +379,7 @@ class TagCommand {
     const std::string reason = ArticleErrorReason(status);
     std::cerr << where << ": " << (reason.empty() ? "" : reason + ": ") << status.message()
               << "\n";
-    exit_code_ = std::max(exit_code_, ExitCodeFor(status) == kExitBadInput ? kExitBadInput
-                                                                            : kExitInternal);
+    if (exit_code_ != kExitInternal) exit_code_ = ExitCodeFor(status);  // internal wins
   }
 
   std::shared_ptr<const CompiledTaxonomy> taxonomy_;
@@ -433,18 +432,18 @@ int RunCheckTaxonomy(const CommandLine& line) {
     return ExitCodeFor(taxonomy.status());
   }
   // Compiling checks regexes with Hyperscan (no cache: this is a check).
-  Taxonomy copy = *taxonomy;
   absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> compiled =
-      CompiledTaxonomy::Compile(std::move(copy));
+      CompiledTaxonomy::Compile(*std::move(taxonomy));
   if (!compiled.ok()) {
     std::cerr << compiled.status().message() << "\n";
     return ExitCodeFor(compiled.status());
   }
+  const Taxonomy* checked = &(*compiled)->taxonomy();
   const std::set<std::string> common_words = LoadCommonWords();
   std::map<std::string, std::vector<const Concept*>> by_alias;
   int kinds[kConceptKindCount] = {};
   size_t aliases = 0, rules = 0, warnings = 0;
-  for (const Concept& c : taxonomy->concepts()) {
+  for (const Concept& c : checked->concepts()) {
     ++kinds[static_cast<int>(c.kind)];
     rules += c.rules.size();
     for (const Alias& alias : c.aliases) {
@@ -454,7 +453,7 @@ int RunCheckTaxonomy(const CommandLine& line) {
       if (owners.empty() || owners.back() != &c) owners.push_back(&c);
       if (common_words.count(folded) > 0) {
         ++warnings;
-        std::cout << taxonomy->Describe(c.location) << ": warning: alias \"" << alias.text
+        std::cout << checked->Describe(c.location) << ": warning: alias \"" << alias.text
                   << "\" of " << c.id << " is also the common word \"" << folded << "\" ("
                   << (alias.case_policy == CasePolicy::kCaseless
                           ? "caseless: it will match the ordinary word"
@@ -467,7 +466,7 @@ int RunCheckTaxonomy(const CommandLine& line) {
   for (const auto& [folded, owners] : by_alias) {
     if (owners.size() < 2) continue;
     ++warnings;
-    std::cout << taxonomy->Describe(owners.front()->location) << ": warning: alias \"" << folded
+    std::cout << checked->Describe(owners.front()->location) << ": warning: alias \"" << folded
               << "\" is shared by " << owners.size() << " concepts:";
     for (const Concept* c : owners) std::cout << " " << c->id;
     std::cout << "\n";
@@ -476,13 +475,13 @@ int RunCheckTaxonomy(const CommandLine& line) {
     std::cout << "note: " << kDictionary
               << " not found (install wamerican); common-word check skipped\n";
   }
-  std::cout << "ok: " << taxonomy->concepts().size() << " concepts (";
+  std::cout << "ok: " << checked->concepts().size() << " concepts (";
   for (int k = 0; k < kConceptKindCount; ++k) {
     std::cout << (k ? ", " : "") << ConceptKindName(static_cast<ConceptKind>(k)) << " "
               << kinds[k];
   }
   std::cout << "), " << aliases << " aliases, " << rules << " rules, " << warnings
-            << " warnings; version " << taxonomy->version() << "\n";
+            << " warnings; version " << checked->version() << "\n";
   return kExitOk;
 }
 
