@@ -167,6 +167,13 @@ v1::ErrorReason ErrorReasonFromStatus(const absl::Status& status) {
   return v1::ERROR_REASON_INTERNAL;
 }
 
+std::string ErrorReasonName(v1::ErrorReason reason) {
+  std::string name = v1::ErrorReason_Name(reason);
+  constexpr std::string_view kPrefix = "ERROR_REASON_";
+  if (name.compare(0, kPrefix.size(), kPrefix) == 0) name.erase(0, kPrefix.size());
+  return name;
+}
+
 v1::ArticleError ArticleErrorFromStatus(const absl::Status& status) {
   v1::ArticleError error;
   error.set_reason(ErrorReasonFromStatus(status));

@@ -32,6 +32,10 @@ void TaggedArticleToProto(const v1::Article& article, const TagResult& result,
 v1::ErrorReason ErrorReasonFromStatus(const absl::Status& status);
 v1::ArticleError ArticleErrorFromStatus(const absl::Status& status);
 
+// The name of `reason` without its prefix, e.g. "BODY_NOT_UTF8": the form used
+// in metrics labels, trailing metadata and stats.
+std::string ErrorReasonName(v1::ErrorReason reason);
+
 v1::ConceptKind KindToProto(ConceptKind kind);
 
 // Prints `message` in the proto3 JSON mapping on one line. Internal if the

@@ -39,6 +39,7 @@
 #include "core/tagger.h"
 #include "core/taxonomy.h"
 #include "core/unicode.h"
+#include "service/defaults.h"
 #include "service/proto_convert.h"
 #include "absl/strings/numbers.h"
 #include "google/protobuf/util/time_util.h"
@@ -74,16 +75,6 @@ struct CommandLine {
   std::vector<std::string> inputs;
   TagOptions options;
 };
-
-std::string DefaultCacheDir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return StrCat(xdg, "/tagwire");
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return StrCat(home, "/.cache/tagwire");
-  }
-  return "";
-}
 
 absl::Status ParseKinds(std::string_view list, uint32_t* mask) {
   if (list.empty()) return absl::InvalidArgumentError("--kinds needs at least one kind");
@@ -180,8 +171,7 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
     line.inputs.clear();
   }
   if (line.taxonomy_files.empty()) {
-    const char* env = std::getenv("TAGWIRE_TAXONOMY");
-    line.taxonomy_files.push_back(env && *env ? env : TAGWIRE_DEFAULT_TAXONOMY);
+    line.taxonomy_files = DefaultTaxonomyFiles();
   }
   return line;
 }

@@ -1,0 +1,90 @@
+// ServiceEnv: what every gRPC handler of tagwired shares — the taxonomy, the
+// worker pool, the subscription hub, the metrics, the limits and the
+// shutdown state. Owned by TagwireServer (server.h); outlives every call.
+//
+// Thread contract: the members are thread-safe objects or constants set
+// before the server starts; `draining` and the stream count are atomics.
+#ifndef TAGWIRE_SERVICE_SERVICE_ENV_H_
+#define TAGWIRE_SERVICE_SERVICE_ENV_H_
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "core/tagger.h"
+#include "core/taxonomy_holder.h"
+#include "grpcpp/grpcpp.h"
+#include "service/metrics.h"
+#include "service/stream_registry.h"
+#include "service/subscription_hub.h"
+#include "service/taxonomy_manager.h"
+#include "service/worker_pool.h"
+#include "tagwire/v1/error.pb.h"
+
+namespace tagwire {
+
+struct ServiceLimits {
+  // Streaming calls (TagStream and Subscribe) open at once, server-wide.
+  // More are refused with RESOURCE_EXHAUSTED.
+  int max_streams = 256;
+  // Articles of one TagStream read but not yet answered. At the bound the
+  // server stops reading that stream, so HTTP/2 flow control pushes back.
+  int max_in_flight_per_stream = 32;
+  // Results queued for one subscriber. A full queue ends the subscription
+  // with RESOURCE_EXHAUSTED ("subscriber too slow").
+  size_t subscriber_queue = 1024;
+  // Article size and match limits (core/tagger.h).
+  TagLimits tag_limits;
+};
+
+// Checks the bearer token of a call. An empty token disables the check.
+class Authorizer {
+ public:
+  explicit Authorizer(std::string token = "") : token_(std::move(token)) {}
+  // OK, or UNAUTHENTICATED saying whether the token is missing or wrong.
+  grpc::Status Check(const grpc::CallbackServerContext& context) const;
+
+ private:
+  std::string token_;
+};
+
+struct ServiceEnv {
+  ServiceLimits limits;
+  Authorizer authorizer;
+  TaxonomyHolder taxonomy;
+  ServiceMetrics metrics;
+  SubscriptionHub hub;
+  StreamRegistry tag_streams;
+  StreamRegistry subscriptions;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<TaxonomyManager> taxonomy_manager;
+
+  // Set when shutdown begins: new calls are refused with UNAVAILABLE.
+  std::atomic<bool> draining{false};
+  // Unary Tag calls submitted to the pool and not yet finished.
+  std::atomic<int> unary_in_flight{0};
+
+  // Takes one of the max_streams slots; false if none is free.
+  bool TryAcquireStreamSlot();
+  void ReleaseStreamSlot();
+
+  // The status for a call that arrives when no new work is taken (shutdown)
+  // or cannot be served yet (no taxonomy); OK otherwise.
+  grpc::Status Admission(const grpc::CallbackServerContext& context) const;
+
+ private:
+  std::atomic<int> open_streams_{0};
+};
+
+// The ArticleError for `reason` with `code` and `message`.
+v1::ArticleError MakeArticleError(v1::ErrorReason reason, absl::StatusCode code,
+                                  std::string message);
+
+// The gRPC status with the same code and message as `status`.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace tagwire
+
+#endif  // TAGWIRE_SERVICE_SERVICE_ENV_H_

@@ -1,0 +1,163 @@
+#include "service/subscription_service.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+#include "absl/synchronization/mutex.h"
+#include "core/strings.h"
+
+namespace tagwire {
+namespace {
+
+// The reactor of one Subscribe call. As in TagStreamReactor, decisions are
+// taken under mutex_ and carried out after releasing it.
+class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResponse>,
+                               public Subscriber {
+ public:
+  SubscribeReactor(ServiceEnv* env, grpc::CallbackServerContext* context,
+                   const v1::SubscribeRequest& request)
+      : env_(env), filter_(request.filter()) {
+    grpc::Status admission = env_->Admission(*context);
+    if (admission.ok()) {
+      const absl::Status valid = ValidateFilter(filter_);
+      if (!valid.ok()) admission = ToGrpcStatus(valid);
+    }
+    if (admission.ok() && !env_->TryAcquireStreamSlot()) {
+      admission = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          StrCat("too many open streams (the limit is ", env_->limits.max_streams,
+                 "); retry later with backoff, or raise --max_streams"));
+    }
+    if (!admission.ok()) {
+      finish_called_ = true;
+      Finish(admission);
+      return;
+    }
+    // Sends the response headers now, so the client knows it is subscribed
+    // before the first article arrives.
+    StartSendInitialMetadata();
+    holds_slot_ = true;
+    env_->metrics.AddActiveSubscriptions(1);
+    env_->subscriptions.Add(this);
+    env_->hub.Add(this);
+  }
+
+  const v1::SubscriptionFilter& filter() const override { return filter_; }
+
+  void Offer(const std::shared_ptr<const v1::SubscribeResponse>& response) override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (finish_called_ || too_slow_) return;
+      if (queue_.size() >= env_->limits.subscriber_queue) {
+        too_slow_ = true;
+        queue_.clear();
+      } else {
+        queue_.push_back(response);
+      }
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void OnWriteDone(bool ok) override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      write_in_flight_ = false;
+      writing_.reset();
+      if (!ok) broken_ = true;
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void OnCancel() override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      broken_ = true;
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void BeginDrain() override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      draining_ = true;
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void OnDone() override {
+    if (holds_slot_) {
+      env_->hub.Remove(this);
+      env_->subscriptions.Remove(this);
+      env_->metrics.AddActiveSubscriptions(-1);
+      env_->ReleaseStreamSlot();
+    }
+    Unref();
+  }
+
+ private:
+  struct Actions {
+    const v1::SubscribeResponse* write = nullptr;
+    std::optional<grpc::Status> finish;
+  };
+
+  Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    Actions actions;
+    if (finish_called_ || write_in_flight_) return actions;
+    if (broken_) {
+      queue_.clear();
+      actions.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
+    } else if (too_slow_) {
+      env_->metrics.RecordSlowSubscriberDropped();
+      actions.finish = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          StrCat("subscriber too slow: more than ", env_->limits.subscriber_queue,
+                 " results were waiting to be sent; read faster or narrow the filter"));
+    } else if (!queue_.empty()) {
+      writing_ = std::move(queue_.front());
+      queue_.pop_front();
+      write_in_flight_ = true;
+      actions.write = writing_.get();
+    } else if (draining_) {
+      actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                    "the server is shutting down; subscribe again later");
+    }
+    if (actions.finish) finish_called_ = true;
+    return actions;
+  }
+
+  void Perform(const Actions& actions) {
+    if (actions.write != nullptr) StartWrite(actions.write);
+    if (actions.finish) Finish(*actions.finish);
+  }
+
+  ServiceEnv* const env_;
+  const v1::SubscriptionFilter filter_;
+  bool holds_slot_ = false;
+
+  absl::Mutex mutex_;
+  std::deque<std::shared_ptr<const v1::SubscribeResponse>> queue_ ABSL_GUARDED_BY(mutex_);
+  std::shared_ptr<const v1::SubscribeResponse> writing_ ABSL_GUARDED_BY(mutex_);
+  bool write_in_flight_ ABSL_GUARDED_BY(mutex_) = false;
+  bool too_slow_ ABSL_GUARDED_BY(mutex_) = false;
+  bool broken_ ABSL_GUARDED_BY(mutex_) = false;
+  bool draining_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* SubscriptionServiceImpl::Subscribe(
+    grpc::CallbackServerContext* context, const v1::SubscribeRequest* request) {
+  return new SubscribeReactor(env_, context, *request);
+}
+
+}  // namespace tagwire

@@ -1,0 +1,365 @@
+#include "service/tagging_service.h"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "core/strings.h"
+#include "service/log.h"
+#include "service/proto_convert.h"
+
+namespace tagwire {
+namespace {
+
+// Trailing metadata of a failed Tag call: the reason name, and the whole
+// ArticleError for clients that want it typed.
+constexpr char kErrorReasonKey[] = "tagwire-error-reason";
+constexpr char kArticleErrorKey[] = "tagwire-article-error-bin";
+
+uint64_t ArticleBytes(const v1::Article& article) {
+  return article.title().size() + article.body().size();
+}
+
+// Tags one article: validates its identity, tags it on `tagger` with the
+// current taxonomy, records metrics and publishes the result to subscribers.
+// Returns the result in `out`, or the article's error.
+std::optional<v1::ArticleError> TagArticle(ServiceEnv& env, Tagger& tagger,
+                                           const v1::Article& article,
+                                           const TagOptions& options, absl::Time arrival,
+                                           v1::TaggedArticle* out) {
+  const uint64_t bytes = ArticleBytes(article);
+  std::optional<v1::ArticleError> error;
+  if (article.id().empty()) {
+    error = MakeArticleError(v1::ERROR_REASON_MISSING_ID, absl::StatusCode::kInvalidArgument,
+                             "article.id is empty; every article needs an id");
+  } else {
+    const std::shared_ptr<const CompiledTaxonomy> taxonomy = env.taxonomy.Get();
+    absl::StatusOr<TagResult> result =
+        tagger.Tag(taxonomy, ArticleTextFromProto(article), options, env.limits.tag_limits);
+    if (result.ok()) {
+      TaggedArticleToProto(article, *result, out);
+      env.metrics.RecordTagged(bytes, absl::Now() - arrival);
+      env.hub.Publish(*out);
+      return std::nullopt;
+    }
+    error = ArticleErrorFromStatus(result.status());
+    if (error->reason() == v1::ERROR_REASON_INTERNAL) {
+      LogError("tag_failed")
+          .Add("source", article.source())
+          .Add("id", article.id())
+          .Add("error", ToStd(result.status().message()));
+    }
+  }
+  env.metrics.RecordFailed(bytes, error->reason());
+  return error;
+}
+
+// Parses per-request options; the error is the article's INVALID_OPTIONS.
+std::optional<v1::ArticleError> ParseOptions(const v1::TagOptions& proto, TagOptions* out) {
+  absl::StatusOr<TagOptions> options = TagOptionsFromProto(proto);
+  if (!options.ok()) {
+    return MakeArticleError(v1::ERROR_REASON_INVALID_OPTIONS, options.status().code(),
+                            std::string(ToStd(options.status().message())));
+  }
+  *out = *options;
+  return std::nullopt;
+}
+
+// The reactor of one TagStream call; see tagging_service.h. Every decision
+// about the stream (read, write, finish) is taken under mutex_ and carried
+// out after releasing it, because gRPC may run a reaction inline inside
+// Start*/Finish.
+class TagStreamReactor final
+    : public grpc::ServerBidiReactor<v1::TagStreamRequest, v1::TagStreamResponse>,
+      public DrainableStream {
+ public:
+  TagStreamReactor(ServiceEnv* env, grpc::CallbackServerContext* context) : env_(env) {
+    grpc::Status admission = env_->Admission(*context);
+    if (admission.ok() && !env_->TryAcquireStreamSlot()) {
+      admission = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          StrCat("too many open streams (the limit is ", env_->limits.max_streams,
+                 "); retry later with backoff, or raise --max_streams"));
+    }
+    if (!admission.ok()) {
+      finish_called_ = true;
+      Finish(admission);
+      return;
+    }
+    holds_slot_ = true;
+    env_->metrics.AddActiveTagStreams(1);
+    env_->tag_streams.Add(this);
+    read_in_flight_ = true;
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      Actions actions;
+      {
+        absl::MutexLock lock(&mutex_);
+        read_in_flight_ = false;
+        reads_done_ = true;
+        actions = NextActionsLocked();
+      }
+      Perform(actions);
+      return;
+    }
+    if (!request_.has_article()) {
+      HandleOptionsOnly();
+      return;
+    }
+
+    auto slot = std::make_shared<Slot>();
+    slot->arrival = absl::Now();
+    slot->article = std::move(*request_.mutable_article());
+    std::optional<v1::ArticleError> options_error;
+    if (request_.has_options()) {
+      options_error = ParseOptions(request_.options(), &slot->options);
+    } else {
+      slot->options = stream_options_;
+    }
+    request_.Clear();
+    v1::TagStreamResponse& response = slot->response;
+    response.set_source(slot->article.source());
+    response.set_id(slot->article.id());
+    response.set_version(slot->article.version());
+    if (options_error) {
+      env_->metrics.RecordFailed(ArticleBytes(slot->article), options_error->reason());
+      *response.mutable_error() = std::move(*options_error);
+      slot->article.Clear();
+      slot->done = true;
+    }
+
+    bool submit = false;
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      read_in_flight_ = false;
+      if (!finish_called_) {  // else the stream is over: the article was never acknowledged
+        response.set_sequence(next_sequence_++);
+        pending_.push_back(slot);
+        submit = !slot->done;
+      }
+      if (submit) Ref();  // the task's reference
+      actions = NextActionsLocked();
+    }
+    if (submit) {
+      env_->pool->Submit([this, slot](Tagger& tagger) { Process(tagger, *slot); });
+    }
+    Perform(actions);
+  }
+
+  void OnWriteDone(bool ok) override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      write_in_flight_ = false;
+      writing_.reset();
+      if (!ok) broken_ = true;  // the client is gone; nothing more can be sent
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void OnCancel() override {
+    cancelled_.store(true, std::memory_order_relaxed);
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void BeginDrain() override {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      draining_ = true;
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  void OnDone() override {
+    if (holds_slot_) {
+      env_->tag_streams.Remove(this);
+      env_->metrics.AddActiveTagStreams(-1);
+      env_->ReleaseStreamSlot();
+    }
+    Unref();
+  }
+
+ private:
+  // One article of the stream, from its read to its answer.
+  struct Slot {
+    v1::Article article;
+    TagOptions options;
+    absl::Time arrival;
+    v1::TagStreamResponse response;
+    bool done = false;  // guarded by the reactor's mutex_ once queued
+  };
+
+  // What to do on the stream after releasing mutex_.
+  struct Actions {
+    const v1::TagStreamResponse* write = nullptr;
+    bool read = false;
+    std::optional<grpc::Status> finish;
+  };
+
+  void HandleOptionsOnly() {
+    std::optional<grpc::Status> invalid;
+    if (request_.has_options()) {
+      absl::StatusOr<TagOptions> options = TagOptionsFromProto(request_.options());
+      if (options.ok()) {
+        stream_options_ = *options;
+      } else {
+        invalid = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               StrCat("invalid stream options: ", options.status().message()));
+      }
+    }
+    request_.Clear();
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      read_in_flight_ = false;
+      if (invalid && !stream_error_) stream_error_ = std::move(invalid);
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+  }
+
+  // Runs on a worker thread.
+  void Process(Tagger& tagger, Slot& slot) {
+    if (!cancelled_.load(std::memory_order_relaxed)) {
+      std::optional<v1::ArticleError> error =
+          TagArticle(*env_, tagger, slot.article, slot.options, slot.arrival,
+                     slot.response.mutable_tagged_article());
+      if (error) *slot.response.mutable_error() = std::move(*error);
+    }
+    slot.article.Clear();
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      slot.done = true;
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
+    Unref();
+  }
+
+  Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    Actions actions;
+    if (finish_called_) return actions;
+    const bool cancelled = cancelled_.load(std::memory_order_relaxed) || broken_;
+    if (cancelled) {
+      if (!write_in_flight_) {
+        pending_.clear();
+        actions.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
+      }
+    } else {
+      if (!write_in_flight_ && !pending_.empty() && pending_.front()->done) {
+        writing_ = std::move(pending_.front());
+        pending_.pop_front();
+        write_in_flight_ = true;
+        actions.write = &writing_->response;
+      }
+      if (!write_in_flight_ && pending_.empty()) {
+        if (stream_error_) {
+          actions.finish = *stream_error_;
+        } else if (reads_done_) {
+          actions.finish = grpc::Status::OK;
+        } else if (draining_) {
+          actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                        "the server is shutting down: every article answered "
+                                        "on this stream is done; resend the others");
+        }
+      }
+      if (!actions.finish && !read_in_flight_ && !reads_done_ && !draining_ &&
+          !stream_error_ &&
+          pending_.size() < static_cast<size_t>(env_->limits.max_in_flight_per_stream)) {
+        read_in_flight_ = true;
+        actions.read = true;
+      }
+    }
+    if (actions.finish) finish_called_ = true;
+    return actions;
+  }
+
+  void Perform(const Actions& actions) {
+    if (actions.write != nullptr) StartWrite(actions.write);
+    if (actions.read) StartRead(&request_);
+    if (actions.finish) Finish(*actions.finish);
+  }
+
+  ServiceEnv* const env_;
+  bool holds_slot_ = false;
+  std::atomic<bool> cancelled_{false};
+  // Touched only by the read path (one read at a time).
+  v1::TagStreamRequest request_;
+  TagOptions stream_options_;
+
+  absl::Mutex mutex_;
+  std::deque<std::shared_ptr<Slot>> pending_ ABSL_GUARDED_BY(mutex_);  // read, not yet written
+  std::shared_ptr<Slot> writing_ ABSL_GUARDED_BY(mutex_);
+  uint64_t next_sequence_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool read_in_flight_ ABSL_GUARDED_BY(mutex_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mutex_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mutex_) = false;
+  bool draining_ ABSL_GUARDED_BY(mutex_) = false;
+  bool broken_ ABSL_GUARDED_BY(mutex_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
+  std::optional<grpc::Status> stream_error_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* context,
+                                                  const v1::TagRequest* request,
+                                                  v1::TagResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time arrival = absl::Now();
+  grpc::Status admission = env_->Admission(*context);
+  if (!admission.ok()) {
+    reactor->Finish(admission);
+    return reactor;
+  }
+  ServiceEnv* env = env_;
+  env->unary_in_flight.fetch_add(1);
+  env->pool->Submit([env, context, request, response, reactor, arrival](Tagger& tagger) {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+      env->unary_in_flight.fetch_sub(1);
+      return;
+    }
+    TagOptions options;
+    std::optional<v1::ArticleError> error = ParseOptions(request->options(), &options);
+    if (error) {
+      env->metrics.RecordFailed(ArticleBytes(request->article()), error->reason());
+    } else {
+      error = TagArticle(*env, tagger, request->article(), options, arrival,
+                         response->mutable_tagged_article());
+    }
+    if (error) {
+      context->AddTrailingMetadata(kErrorReasonKey, ErrorReasonName(error->reason()));
+      context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());
+      reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(error->code()), error->message()));
+    } else {
+      reactor->Finish(grpc::Status::OK);
+    }
+    env->unary_in_flight.fetch_sub(1);
+  });
+  return reactor;
+}
+
+grpc::ServerBidiReactor<v1::TagStreamRequest, v1::TagStreamResponse>*
+TaggingServiceImpl::TagStream(grpc::CallbackServerContext* context) {
+  return new TagStreamReactor(env_, context);
+}
+
+}  // namespace tagwire
