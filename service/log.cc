@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "absl/time/clock.h"
+#include "grpc/support/log.h"
 #include "absl/time/time.h"
 #include "core/unicode.h"
 
@@ -57,6 +58,17 @@ void AppendEscapedValidUtf8(std::string_view text, std::string* out) {
 }
 
 }  // namespace
+
+void RouteGrpcLogsToJson() {
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    LogLevel level = LogLevel::kInfo;
+    if (args->severity == GPR_LOG_SEVERITY_ERROR) level = LogLevel::kError;
+    LogLine(level, "grpc")
+        .Add("file", args->file != nullptr ? args->file : "")
+        .Add("line", args->line)
+        .Add("message", args->message != nullptr ? args->message : "");
+  });
+}
 
 void AppendJsonString(std::string_view text, std::string* out) {
   out->push_back('"');

@@ -56,6 +56,10 @@ inline LogLine LogInfo(std::string_view event) { return LogLine(LogLevel::kInfo,
 inline LogLine LogWarning(std::string_view event) { return LogLine(LogLevel::kWarning, event); }
 inline LogLine LogError(std::string_view event) { return LogLine(LogLevel::kError, event); }
 
+// Sends gRPC's own log messages (handshake failures and the like) through
+// LogLine as event "grpc", so every line on stderr is JSON. Call once, early.
+void RouteGrpcLogsToJson();
+
 // Appends `text` to `out` as a JSON string literal (quotes included). Invalid
 // UTF-8 is replaced by U+FFFD so a line is always valid JSON.
 void AppendJsonString(std::string_view text, std::string* out);

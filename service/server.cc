@@ -24,6 +24,22 @@ namespace {
 // size limit.
 constexpr int kMessageOverheadBytes = 64 << 10;
 
+// Removes gRPC's reflection plugin from one ServerBuilder. Linking
+// grpc++_reflection registers the plugin for every builder at static
+// initialization, so not calling InitProtoReflectionServerBuilderPlugin is not
+// enough to turn reflection off.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*arguments*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+                                    return plugin->name() == "proto_server_reflection";
+                                  }),
+                   plugins->end());
+  }
+};
+
 struct HostPort {
   std::string host;
   int port = -1;
@@ -188,6 +204,7 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address, credentials, &selected_port);
   for (const auto& service : services_) builder.RegisterService(service.get());
+  if (!options.reflection) builder.SetOption(std::make_unique<WithoutReflection>());
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   // Ping idle connections so a client that vanished without closing its
   // socket is noticed (and its streams cancelled) within ~40 s; refuse
@@ -302,9 +319,11 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
       .Add("subscriptions", static_cast<uint64_t>(subscriptions))
       .Add("complete", streams_drained && subscriptions_drained);
 
-  // Cancels whatever is still open at the deadline and waits for every call
-  // to finish.
-  server_->Shutdown(absl::ToChronoTime(deadline));
+  // What is left open now holds no work (health watches, reflection), unless
+  // the drain ran out of time: cancel it at once, or at the deadline, and wait
+  // for every call to finish.
+  const bool drained = streams_drained && subscriptions_drained;
+  server_->Shutdown(absl::ToChronoTime(drained ? absl::Now() : deadline));
   if (metrics_server_ != nullptr) {
     metrics_server_->stop();
     if (metrics_thread_.joinable()) metrics_thread_.join();

@@ -38,14 +38,18 @@ grpc::Status Authorizer::Check(const grpc::CallbackServerContext& context) const
   return grpc::Status::OK;
 }
 
-bool ServiceEnv::TryAcquireStreamSlot() {
+grpc::Status ServiceEnv::AdmitStream(const grpc::CallbackServerContext& context) {
+  grpc::Status status = Admission(context);
+  if (!status.ok()) return status;
   int open = open_streams_.load(std::memory_order_relaxed);
   while (open < limits.max_streams) {
     if (open_streams_.compare_exchange_weak(open, open + 1, std::memory_order_relaxed)) {
-      return true;
+      return grpc::Status::OK;
     }
   }
-  return false;
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      StrCat("too many open streams (the limit is ", limits.max_streams,
+                             "); retry later with backoff, or raise --max_streams"));
 }
 
 void ServiceEnv::ReleaseStreamSlot() { open_streams_.fetch_sub(1, std::memory_order_relaxed); }

@@ -66,8 +66,10 @@ struct ServiceEnv {
   // Unary Tag calls submitted to the pool and not yet finished.
   std::atomic<int> unary_in_flight{0};
 
-  // Takes one of the max_streams slots; false if none is free.
-  bool TryAcquireStreamSlot();
+  // Admission() for a streaming call, which also takes one of the
+  // max_streams slots (RESOURCE_EXHAUSTED if none is free). On OK the caller
+  // must ReleaseStreamSlot() when the call is done.
+  grpc::Status AdmitStream(const grpc::CallbackServerContext& context);
   void ReleaseStreamSlot();
 
   // The status for a call that arrives when no new work is taken (shutdown)

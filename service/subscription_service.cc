@@ -18,17 +18,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   SubscribeReactor(ServiceEnv* env, grpc::CallbackServerContext* context,
                    const v1::SubscribeRequest& request)
       : env_(env), filter_(request.filter()) {
-    grpc::Status admission = env_->Admission(*context);
+    // Authentication first: an unauthenticated caller learns nothing else.
+    grpc::Status admission = env_->authorizer.Check(*context);
     if (admission.ok()) {
       const absl::Status valid = ValidateFilter(filter_);
       if (!valid.ok()) admission = ToGrpcStatus(valid);
     }
-    if (admission.ok() && !env_->TryAcquireStreamSlot()) {
-      admission = grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          StrCat("too many open streams (the limit is ", env_->limits.max_streams,
-                 "); retry later with backoff, or raise --max_streams"));
-    }
+    if (admission.ok()) admission = env_->AdmitStream(*context);
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);
@@ -111,16 +107,22 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
 
   Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     Actions actions;
-    if (finish_called_ || write_in_flight_) return actions;
-    if (broken_) {
-      queue_.clear();
-      actions.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
-    } else if (too_slow_) {
+    if (finish_called_) return actions;
+    if (too_slow_) {
+      // At once, even with a write in flight: a client that stopped reading
+      // may never complete it. The status follows the write, so the client
+      // sees it after what it has not read yet; the call's last resources
+      // go when it reads on or disconnects (keepalive notices a dead peer).
       env_->metrics.RecordSlowSubscriberDropped();
       actions.finish = grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           StrCat("subscriber too slow: more than ", env_->limits.subscriber_queue,
                  " results were waiting to be sent; read faster or narrow the filter"));
+    } else if (write_in_flight_) {
+      return actions;
+    } else if (broken_) {
+      queue_.clear();
+      actions.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
     } else if (!queue_.empty()) {
       writing_ = std::move(queue_.front());
       queue_.pop_front();

@@ -24,20 +24,20 @@ uint64_t ArticleBytes(const v1::Article& article) {
   return article.title().size() + article.body().size();
 }
 
-// Tags one article: validates its identity, tags it on `tagger` with the
-// current taxonomy, records metrics and publishes the result to subscribers.
-// Returns the result in `out`, or the article's error.
-std::optional<v1::ArticleError> TagArticle(ServiceEnv& env, Tagger& tagger,
-                                           const v1::Article& article,
-                                           const TagOptions& options, absl::Time arrival,
-                                           v1::TaggedArticle* out) {
+// Tags one article: validates its identity, tags it on `tagger` with
+// `taxonomy` (the snapshot current when the article arrived, so the versions
+// on one stream never go back), records metrics and publishes the result to
+// subscribers. Returns the result in `out`, or the article's error.
+std::optional<v1::ArticleError> TagArticle(
+    ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
+    const v1::Article& article, const TagOptions& options, absl::Time arrival,
+    v1::TaggedArticle* out) {
   const uint64_t bytes = ArticleBytes(article);
   std::optional<v1::ArticleError> error;
   if (article.id().empty()) {
     error = MakeArticleError(v1::ERROR_REASON_MISSING_ID, absl::StatusCode::kInvalidArgument,
                              "article.id is empty; every article needs an id");
   } else {
-    const std::shared_ptr<const CompiledTaxonomy> taxonomy = env.taxonomy.Get();
     absl::StatusOr<TagResult> result =
         tagger.Tag(taxonomy, ArticleTextFromProto(article), options, env.limits.tag_limits);
     if (result.ok()) {
@@ -78,13 +78,7 @@ class TagStreamReactor final
       public DrainableStream {
  public:
   TagStreamReactor(ServiceEnv* env, grpc::CallbackServerContext* context) : env_(env) {
-    grpc::Status admission = env_->Admission(*context);
-    if (admission.ok() && !env_->TryAcquireStreamSlot()) {
-      admission = grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          StrCat("too many open streams (the limit is ", env_->limits.max_streams,
-                 "); retry later with backoff, or raise --max_streams"));
-    }
+    const grpc::Status admission = env_->AdmitStream(*context);
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);
@@ -116,6 +110,7 @@ class TagStreamReactor final
 
     auto slot = std::make_shared<Slot>();
     slot->arrival = absl::Now();
+    slot->taxonomy = env_->taxonomy.Get();
     slot->article = std::move(*request_.mutable_article());
     std::optional<v1::ArticleError> options_error;
     if (request_.has_options()) {
@@ -201,6 +196,7 @@ class TagStreamReactor final
     v1::Article article;
     TagOptions options;
     absl::Time arrival;
+    std::shared_ptr<const CompiledTaxonomy> taxonomy;  // current when the article was read
     v1::TagStreamResponse response;
     bool done = false;  // guarded by the reactor's mutex_ once queued
   };
@@ -238,11 +234,12 @@ class TagStreamReactor final
   void Process(Tagger& tagger, Slot& slot) {
     if (!cancelled_.load(std::memory_order_relaxed)) {
       std::optional<v1::ArticleError> error =
-          TagArticle(*env_, tagger, slot.article, slot.options, slot.arrival,
+          TagArticle(*env_, tagger, slot.taxonomy, slot.article, slot.options, slot.arrival,
                      slot.response.mutable_tagged_article());
       if (error) *slot.response.mutable_error() = std::move(*error);
     }
     slot.article.Clear();
+    slot.taxonomy.reset();
     Actions actions;
     {
       absl::MutexLock lock(&mutex_);
@@ -331,7 +328,9 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
   }
   ServiceEnv* env = env_;
   env->unary_in_flight.fetch_add(1);
-  env->pool->Submit([env, context, request, response, reactor, arrival](Tagger& tagger) {
+  std::shared_ptr<const CompiledTaxonomy> taxonomy = env->taxonomy.Get();
+  env->pool->Submit([env, context, request, response, reactor, arrival,
+                     taxonomy = std::move(taxonomy)](Tagger& tagger) {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
       env->unary_in_flight.fetch_sub(1);
@@ -342,7 +341,7 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
     if (error) {
       env->metrics.RecordFailed(ArticleBytes(request->article()), error->reason());
     } else {
-      error = TagArticle(*env, tagger, request->article(), options, arrival,
+      error = TagArticle(*env, tagger, taxonomy, request->article(), options, arrival,
                          response->mutable_tagged_article());
     }
     if (error) {

@@ -121,6 +121,7 @@ int Main(int argc, char** argv) {
       "places.\nUsage: tagwired [--flag=value]...   (tagwired alone serves the default taxonomy "
       "on 127.0.0.1:50051)");
   const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  RouteGrpcLogsToJson();
   if (positional.size() > 1) {
     std::fprintf(stderr, "tagwired: unexpected argument '%s' (flags look like --name=value)\n",
                  positional[1]);
