@@ -1,0 +1,179 @@
+"""Taxonomy reload by AdminService.ReloadTaxonomy and by SIGHUP, under
+traffic: no article fails, versions only move forward, new concepts are
+tagged; a broken overlay keeps the old taxonomy."""
+
+import os
+import re
+import shutil
+import signal
+import threading
+
+import grpc
+import pytest
+from conftest import RPC_TIMEOUT, STARTER_TAXONOMY, ResponseStream
+from tagwire.v1 import admin_service_pb2, article_pb2, tagging_service_pb2
+
+BODY = (
+    b"The Zorblax Consortium and the Quuxifer Institute met the Frobnitz Group in Paris on Monday."
+)
+ZORBLAX = '{"id": "org:zorblax", "kind": "ORGANIZATION", "name": "Zorblax Consortium"}'
+QUUXIFER = '{"id": "org:quuxifer", "kind": "ORGANIZATION", "name": "Quuxifer Institute"}'
+FROBNITZ = '{"id": "org:frobnitz", "kind": "ORGANIZATION", "name": "Frobnitz Group"}'
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+def write_atomically(path, lines):
+    """Replaces the file in one rename, so the server never reads half of it."""
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+    os.replace(tmp, path)
+
+
+@pytest.fixture(scope="module")
+def taxonomy(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("taxonomy")
+    base, overlay = directory / "base.jsonl", directory / "overlay.jsonl"
+    shutil.copy(STARTER_TAXONOMY, base)
+    write_atomically(overlay, [ZORBLAX])
+    return base, overlay
+
+
+@pytest.fixture(scope="module")
+def server(start_module_server, taxonomy):
+    base, overlay = taxonomy
+    return start_module_server(taxonomy=f"{base},{overlay}")
+
+
+def concepts(response):
+    return {t.concept_id for t in response.tagged_article.tags}
+
+
+def reload(server):
+    return server.admin().ReloadTaxonomy(admin_service_pb2.ReloadTaxonomyRequest(), timeout=60)
+
+
+def test_reload_under_traffic(server, taxonomy):
+    _, overlay = taxonomy
+    v0 = server.taxonomy_version()
+    before = server.stats()
+    info0 = (
+        server.admin()
+        .GetTaxonomy(admin_service_pb2.GetTaxonomyRequest(), timeout=RPC_TIMEOUT)
+        .taxonomy
+    )
+    assert [os.path.basename(f) for f in info0.source_files] == ["base.jsonl", "overlay.jsonl"]
+
+    stop = threading.Event()
+
+    def endless():
+        i = 0
+        while not stop.is_set():
+            yield tagging_service_pb2.TagStreamRequest(
+                article=article_pb2.Article(id=f"r{i}", body=BODY)
+            )
+            i += 1
+
+    stub = server.tagging()
+    stream = ResponseStream(lambda: stub.TagStream(endless(), timeout=120))
+    responses = []
+
+    def pull_until(predicate, then=50, limit=200_000):
+        """Receives responses until one satisfies `predicate`, then `then` more."""
+        while not (responses and predicate(responses[-1])):
+            assert len(responses) < limit, "the awaited version never appeared"
+            responses.append(stream.recv())
+        for _ in range(then):
+            responses.append(stream.recv())
+
+    pull_until(lambda r: True)
+
+    # 1. ReloadTaxonomy after adding a concept.
+    write_atomically(overlay, [ZORBLAX, QUUXIFER])
+    reloaded = reload(server)
+    v1 = reloaded.taxonomy.version
+    assert reloaded.changed and reloaded.previous_version == v0 and HEX16.match(v1) and v1 != v0
+    assert reloaded.taxonomy.concept_count == info0.concept_count + 1
+    pull_until(lambda r: r.tagged_article.taxonomy_version == v1)
+
+    # 2. SIGHUP after another change.
+    write_atomically(overlay, [ZORBLAX, QUUXIFER, FROBNITZ])
+    mark = server.event_count()
+    server.send_signal(signal.SIGHUP)
+    event = server.wait_event("taxonomy_reloaded", timeout=30, after=mark)
+    v2 = event.get("version")
+    assert event.get("previous_version") == v1 and v2 not in (v0, v1), event
+    pull_until(lambda r: r.tagged_article.taxonomy_version == v2)
+    stop.set()
+    responses.extend(stream.drain(timeout=30))
+    assert stream.code == grpc.StatusCode.OK, stream.details
+
+    assert [r.sequence for r in responses] == list(range(len(responses)))
+    order = {v0: 0, v1: 1, v2: 2}
+    last = 0
+    for r in responses:
+        assert r.WhichOneof("result") == "tagged_article", (r.id, r.error)
+        version = r.tagged_article.taxonomy_version
+        assert version in order, f"{r.id}: unknown taxonomy_version {version}"
+        assert order[version] >= last, f"{r.id}: taxonomy_version went back"
+        last = order[version]
+        found = concepts(r)
+        assert "org:zorblax" in found and "geo:2988507" in found, (r.id, found)
+        assert ("org:quuxifer" in found) == (order[version] >= 1), (r.id, version, found)
+        assert ("org:frobnitz" in found) == (order[version] == 2), (r.id, version, found)
+
+    after = server.stats()
+    assert after.articles_failed == before.articles_failed
+    assert after.reloads - before.reloads == 2
+    assert after.failed_reloads == before.failed_reloads
+    assert after.taxonomy_version == v2
+
+
+def test_reload_without_change(server):
+    version = server.taxonomy_version()
+    reloaded = reload(server)
+    assert not reloaded.changed
+    assert reloaded.previous_version == version == reloaded.taxonomy.version
+
+
+@pytest.mark.parametrize(
+    "line2",
+    [
+        '{"id": "org:broken", "kind": ',  # invalid JSON
+        ZORBLAX,  # the same id twice in one file
+    ],
+    ids=["invalid-json", "duplicate-id"],
+)
+def test_broken_overlay_keeps_the_old_taxonomy(server, taxonomy, line2):
+    _, overlay = taxonomy
+    version = server.taxonomy_version()
+    failed_before = server.stats().failed_reloads
+    write_atomically(overlay, [ZORBLAX, line2])
+    try:
+        with pytest.raises(grpc.RpcError) as raised:
+            reload(server)
+        assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "overlay.jsonl:2" in raised.value.details(), raised.value.details()
+
+        mark = server.event_count()
+        server.send_signal(signal.SIGHUP)
+        event = server.wait_event("reload_failed", timeout=30, after=mark)
+        assert "overlay.jsonl:2" in event.get("error", ""), event
+
+        # Tagging goes on with the old taxonomy.
+        assert server.taxonomy_version() == version
+        tagged = (
+            server.tagging()
+            .Tag(
+                tagging_service_pb2.TagRequest(
+                    article=article_pb2.Article(id="after-failure", body=BODY)
+                ),
+                timeout=RPC_TIMEOUT,
+            )
+            .tagged_article
+        )
+        assert tagged.taxonomy_version == version
+        assert "org:zorblax" in {t.concept_id for t in tagged.tags}
+        assert server.stats().failed_reloads == failed_before + 2
+    finally:
+        write_atomically(overlay, [ZORBLAX, QUUXIFER, FROBNITZ])
