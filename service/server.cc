@@ -322,6 +322,7 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   // What is left open now holds no work (health watches, reflection), unless
   // the drain ran out of time: cancel it at once, or at the deadline, and wait
   // for every call to finish.
+  env_.taxonomy_manager->CancelPending();  // a reload already running still finishes
   const bool drained = streams_drained && subscriptions_drained;
   server_->Shutdown(absl::ToChronoTime(drained ? absl::Now() : deadline));
   if (metrics_server_ != nullptr) {

@@ -2,9 +2,10 @@
 
 namespace tagwire {
 
-void StreamRegistry::Add(DrainableStream* stream) {
+bool StreamRegistry::Add(DrainableStream* stream) {
   absl::MutexLock lock(&mutex_);
   streams_.insert(stream);
+  return !draining_;
 }
 
 void StreamRegistry::Remove(DrainableStream* stream) {
@@ -21,6 +22,7 @@ void StreamRegistry::DrainAll() {
   std::vector<DrainableStream*> streams;
   {
     absl::MutexLock lock(&mutex_);
+    draining_ = true;
     streams.reserve(streams_.size());
     for (DrainableStream* stream : streams_) {
       stream->Ref();

@@ -44,11 +44,14 @@ class DrainableStream {
 
 class StreamRegistry {
  public:
-  void Add(DrainableStream* stream);
+  // Registers `stream`. Returns false if DrainAll has already run: the
+  // stream is registered (shutdown waits for it) but must drain itself.
+  bool Add(DrainableStream* stream);
   void Remove(DrainableStream* stream);
   size_t size() const;
 
-  // Calls BeginDrain on every registered stream.
+  // Calls BeginDrain on every registered stream; streams added later are
+  // told to drain by Add.
   void DrainAll();
 
   // Blocks until no stream is registered or `deadline` passes; returns
@@ -58,6 +61,7 @@ class StreamRegistry {
  private:
   mutable absl::Mutex mutex_;
   std::unordered_set<DrainableStream*> streams_ ABSL_GUARDED_BY(mutex_);
+  bool draining_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace tagwire

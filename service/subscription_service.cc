@@ -35,7 +35,16 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     StartSendInitialMetadata();
     holds_slot_ = true;
     env_->metrics.AddActiveSubscriptions(1);
-    env_->subscriptions.Add(this);
+    if (!env_->subscriptions.Add(this)) {  // shutdown began while this call was admitted
+      Actions actions;
+      {
+        absl::MutexLock lock(&mutex_);
+        draining_ = true;
+        actions = NextActionsLocked();
+      }
+      Perform(actions);
+      return;
+    }
     env_->hub.Add(this);
   }
 
@@ -105,9 +114,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     std::optional<grpc::Status> finish;
   };
 
+  // As in TagStreamReactor: Finish is decided only when no other thread is
+  // between deciding a write and starting it, so nothing starts after Finish.
   Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     Actions actions;
-    if (finish_called_) return actions;
+    if (finish_called_ || ops_starting_ > 0) return actions;
     if (too_slow_) {
       // At once, even with a write in flight: a client that stopped reading
       // may never complete it. The status follows the write, so the client
@@ -127,6 +138,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
       writing_ = std::move(queue_.front());
       queue_.pop_front();
       write_in_flight_ = true;
+      ++ops_starting_;
       actions.write = writing_.get();
     } else if (draining_) {
       actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -136,8 +148,13 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     return actions;
   }
 
-  void Perform(const Actions& actions) {
-    if (actions.write != nullptr) StartWrite(actions.write);
+  void Perform(Actions actions) {
+    while (actions.write != nullptr) {
+      StartWrite(actions.write);
+      absl::MutexLock lock(&mutex_);
+      --ops_starting_;
+      actions = NextActionsLocked();
+    }
     if (actions.finish) Finish(*actions.finish);
   }
 
@@ -153,6 +170,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   bool broken_ ABSL_GUARDED_BY(mutex_) = false;
   bool draining_ ABSL_GUARDED_BY(mutex_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
+  // Threads between deciding a write and starting it (0 or 1).
+  int ops_starting_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace

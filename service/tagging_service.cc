@@ -86,9 +86,18 @@ class TagStreamReactor final
     }
     holds_slot_ = true;
     env_->metrics.AddActiveTagStreams(1);
-    env_->tag_streams.Add(this);
-    read_in_flight_ = true;
-    StartRead(&request_);
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      read_in_flight_ = true;
+      ++ops_starting_;
+      actions.read = true;
+    }
+    if (!env_->tag_streams.Add(this)) {  // shutdown began while this call was admitted
+      absl::MutexLock lock(&mutex_);
+      draining_ = true;
+    }
+    Perform(actions);
   }
 
   void OnReadDone(bool ok) override {
@@ -250,12 +259,16 @@ class TagStreamReactor final
     Unref();
   }
 
+  // Decides what to do next. Finish is decided only when no other thread is
+  // between deciding a read or write and starting it (ops_starting_ == 0),
+  // so nothing is ever started after Finish; that thread decides again once
+  // its operations are started (Perform).
   Actions NextActionsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     Actions actions;
     if (finish_called_) return actions;
     const bool cancelled = cancelled_.load(std::memory_order_relaxed) || broken_;
     if (cancelled) {
-      if (!write_in_flight_) {
+      if (!write_in_flight_ && ops_starting_ == 0) {
         pending_.clear();
         actions.finish = grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled");
       }
@@ -266,31 +279,40 @@ class TagStreamReactor final
         write_in_flight_ = true;
         actions.write = &writing_->response;
       }
-      if (!write_in_flight_ && pending_.empty()) {
-        if (stream_error_) {
-          actions.finish = *stream_error_;
-        } else if (reads_done_) {
-          actions.finish = grpc::Status::OK;
-        } else if (draining_) {
-          actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                        "the server is shutting down: every article answered "
-                                        "on this stream is done; resend the others");
+      const bool finish_due = !write_in_flight_ && pending_.empty() &&
+                              (stream_error_ || reads_done_ || draining_);
+      if (finish_due) {
+        if (ops_starting_ == 0) {
+          if (stream_error_) {
+            actions.finish = *stream_error_;
+          } else if (reads_done_) {
+            actions.finish = grpc::Status::OK;
+          } else {
+            actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                          "the server is shutting down: every article answered "
+                                          "on this stream is done; resend the others");
+          }
         }
-      }
-      if (!actions.finish && !read_in_flight_ && !reads_done_ && !draining_ &&
-          !stream_error_ &&
-          pending_.size() < static_cast<size_t>(env_->limits.max_in_flight_per_stream)) {
+      } else if (!read_in_flight_ && !reads_done_ && !draining_ && !stream_error_ &&
+                 pending_.size() < static_cast<size_t>(env_->limits.max_in_flight_per_stream)) {
         read_in_flight_ = true;
         actions.read = true;
       }
     }
+    if (actions.read || actions.write != nullptr) ++ops_starting_;
     if (actions.finish) finish_called_ = true;
     return actions;
   }
 
-  void Perform(const Actions& actions) {
-    if (actions.write != nullptr) StartWrite(actions.write);
-    if (actions.read) StartRead(&request_);
+  // Carries out `actions` outside the lock (see NextActionsLocked).
+  void Perform(Actions actions) {
+    while (actions.read || actions.write != nullptr) {
+      if (actions.read) StartRead(&request_);
+      if (actions.write != nullptr) StartWrite(actions.write);
+      absl::MutexLock lock(&mutex_);
+      --ops_starting_;
+      actions = NextActionsLocked();
+    }
     if (actions.finish) Finish(*actions.finish);
   }
 
@@ -311,6 +333,8 @@ class TagStreamReactor final
   bool draining_ ABSL_GUARDED_BY(mutex_) = false;
   bool broken_ ABSL_GUARDED_BY(mutex_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
+  // Threads between deciding a read or write and starting it.
+  int ops_starting_ ABSL_GUARDED_BY(mutex_) = 0;
   std::optional<grpc::Status> stream_error_ ABSL_GUARDED_BY(mutex_);
 };
 
@@ -321,13 +345,16 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
                                                   v1::TagResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time arrival = absl::Now();
-  grpc::Status admission = env_->Admission(*context);
+  ServiceEnv* env = env_;
+  // Counted before the draining check, so a shutdown that begins now waits
+  // for this call or this call sees the shutdown.
+  env->unary_in_flight.fetch_add(1);
+  const grpc::Status admission = env->Admission(*context);
   if (!admission.ok()) {
+    env->unary_in_flight.fetch_sub(1);
     reactor->Finish(admission);
     return reactor;
   }
-  ServiceEnv* env = env_;
-  env->unary_in_flight.fetch_add(1);
   std::shared_ptr<const CompiledTaxonomy> taxonomy = env->taxonomy.Get();
   env->pool->Submit([env, context, request, response, reactor, arrival,
                      taxonomy = std::move(taxonomy)](Tagger& tagger) {

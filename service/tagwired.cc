@@ -106,6 +106,12 @@ int ServeUntilSignalled(TagwireServer& server, const sigset_t& signals) {
       server.RequestReload("SIGHUP");
       continue;
     }
+    // A second SIGTERM/SIGINT during the drain ends the process at once.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
     const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
     LogInfo("shutdown")
         .Add("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT")

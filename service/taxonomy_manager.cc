@@ -62,13 +62,7 @@ void TaxonomyManager::Run() {
         return stopping_ || !requests_.empty();
       };
       mutex_.Await(absl::Condition(&has_work));
-      if (stopping_) {
-        for (Request& left : requests_) {
-          if (left.done) left.done(absl::CancelledError("the server is shutting down"));
-        }
-        requests_.clear();
-        return;
-      }
+      if (stopping_) break;
       request = std::move(requests_.front());
       requests_.pop_front();
       first_load = !loaded_once_;
@@ -100,6 +94,18 @@ void TaxonomyManager::Run() {
           .Add("error", ToStd(outcome.status().message()));
     }
     if (request.done) request.done(outcome);
+  }
+  CancelPending();
+}
+
+void TaxonomyManager::CancelPending() {
+  std::deque<Request> cancelled;
+  {
+    absl::MutexLock lock(&mutex_);
+    cancelled.swap(requests_);
+  }
+  for (Request& request : cancelled) {
+    if (request.done) request.done(absl::CancelledError("the server is shutting down"));
   }
 }
 

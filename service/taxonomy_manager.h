@@ -50,6 +50,10 @@ class TaxonomyManager {
   // `trigger` ("start", "SIGHUP", "admin") is logged.
   void RequestLoad(std::string trigger, Callback done);
 
+  // Answers every queued (not yet started) load with Cancelled. Shutdown
+  // calls it so queued admin reloads do not hold the server open.
+  void CancelPending();
+
   const std::vector<std::string>& files() const { return files_; }
   // When the current taxonomy became current (InfinitePast if none).
   absl::Time loaded_time() const;
