@@ -26,8 +26,10 @@ uint64_t ArticleBytes(const v1::Article& article) {
 
 // Tags one article: validates its identity, tags it on `tagger` with
 // `taxonomy` (the snapshot current when the article arrived, so the versions
-// on one stream never go back), records metrics and publishes the result to
-// subscribers. Returns the result in `out`, or the article's error.
+// on one stream never go back) and records metrics. Returns the result in
+// `out`, or the article's error. The caller publishes the result to
+// subscribers just before answering, so they see a stream's articles in its
+// order.
 std::optional<v1::ArticleError> TagArticle(
     ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
     const v1::Article& article, const TagOptions& options, absl::Time arrival,
@@ -43,7 +45,6 @@ std::optional<v1::ArticleError> TagArticle(
     if (result.ok()) {
       TaggedArticleToProto(article, *result, out);
       env.metrics.RecordTagged(bytes, absl::Now() - arrival);
-      env.hub.Publish(*out);
       return std::nullopt;
     }
     error = ArticleErrorFromStatus(result.status());
@@ -308,7 +309,13 @@ class TagStreamReactor final
   void Perform(Actions actions) {
     while (actions.read || actions.write != nullptr) {
       if (actions.read) StartRead(&request_);
-      if (actions.write != nullptr) StartWrite(actions.write);
+      if (actions.write != nullptr) {
+        // Writes happen one at a time in stream order, so publishing here
+        // keeps that order for subscribers, and they have the article
+        // before its producer has the answer.
+        if (actions.write->has_tagged_article()) env_->hub.Publish(actions.write->tagged_article());
+        StartWrite(actions.write);
+      }
       absl::MutexLock lock(&mutex_);
       --ops_starting_;
       actions = NextActionsLocked();
@@ -376,6 +383,7 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
       context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());
       reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(error->code()), error->message()));
     } else {
+      env->hub.Publish(response->tagged_article());
       reactor->Finish(grpc::Status::OK);
     }
     env->unary_in_flight.fetch_sub(1);

@@ -5,7 +5,8 @@
 // fewer than ServiceLimits::max_in_flight_per_stream are unanswered, tags
 // them concurrently on the pool, and writes the answers back in request
 // order, one write at a time, paced by OnWriteDone. Reactions never block.
-// Each result is published to subscribers before it is answered.
+// Each result is published to subscribers just before it is answered, so
+// subscribers see the articles of one stream in that stream's order.
 //
 // Thread contract: gRPC calls the handlers from its threads; the handlers
 // share only thread-safe state (ServiceEnv).
