@@ -36,13 +36,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     holds_slot_ = true;
     env_->metrics.AddActiveSubscriptions(1);
     if (!env_->subscriptions.Add(this)) {  // shutdown began while this call was admitted
-      Actions actions;
-      {
-        absl::MutexLock lock(&mutex_);
-        draining_ = true;
-        actions = NextActionsLocked();
-      }
-      Perform(actions);
+      Update([&] { draining_ = true; });
       return;
     }
     env_->hub.Add(this);
@@ -51,9 +45,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   const v1::SubscriptionFilter& filter() const override { return filter_; }
 
   void Offer(const std::shared_ptr<const v1::SubscribeResponse>& response) override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
+    Update([&] {
       if (finish_called_ || too_slow_) return;
       if (queue_.size() >= env_->limits.subscriber_queue) {
         too_slow_ = true;
@@ -61,41 +53,23 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
       } else {
         queue_.push_back(response);
       }
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    });
   }
 
   void OnWriteDone(bool ok) override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
+    Update([&] {
       write_in_flight_ = false;
       writing_.reset();
       if (!ok) broken_ = true;
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    });
   }
 
   void OnCancel() override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
-      broken_ = true;
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    Update([&] { broken_ = true; });
   }
 
   void BeginDrain() override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
-      draining_ = true;
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    Update([&] { draining_ = true; });
   }
 
   void OnDone() override {
@@ -146,6 +120,19 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     }
     if (actions.finish) finish_called_ = true;
     return actions;
+  }
+
+  // Runs `change` on the state under the lock, decides what follows, and
+  // carries it out after releasing the lock.
+  template <typename Change>
+  void Update(Change&& change) {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      change();
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
   }
 
   void Perform(Actions actions) {

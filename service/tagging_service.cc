@@ -103,14 +103,10 @@ class TagStreamReactor final
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      Actions actions;
-      {
-        absl::MutexLock lock(&mutex_);
+      Update([&] {
         read_in_flight_ = false;
         reads_done_ = true;
-        actions = NextActionsLocked();
-      }
-      Perform(actions);
+      });
       return;
     }
     if (!request_.has_article()) {
@@ -160,35 +156,20 @@ class TagStreamReactor final
   }
 
   void OnWriteDone(bool ok) override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
+    Update([&] {
       write_in_flight_ = false;
       writing_.reset();
       if (!ok) broken_ = true;  // the client is gone; nothing more can be sent
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    });
   }
 
   void OnCancel() override {
     cancelled_.store(true, std::memory_order_relaxed);
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    Update([] {});
   }
 
   void BeginDrain() override {
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
-      draining_ = true;
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    Update([&] { draining_ = true; });
   }
 
   void OnDone() override {
@@ -230,14 +211,10 @@ class TagStreamReactor final
       }
     }
     request_.Clear();
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
+    Update([&] {
       read_in_flight_ = false;
       if (invalid && !stream_error_) stream_error_ = std::move(invalid);
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    });
   }
 
   // Runs on a worker thread.
@@ -250,13 +227,7 @@ class TagStreamReactor final
     }
     slot.article.Clear();
     slot.taxonomy.reset();
-    Actions actions;
-    {
-      absl::MutexLock lock(&mutex_);
-      slot.done = true;
-      actions = NextActionsLocked();
-    }
-    Perform(actions);
+    Update([&] { slot.done = true; });
     Unref();
   }
 
@@ -303,6 +274,19 @@ class TagStreamReactor final
     if (actions.read || actions.write != nullptr) ++ops_starting_;
     if (actions.finish) finish_called_ = true;
     return actions;
+  }
+
+  // Runs `change` on the state under the lock, decides what follows, and
+  // carries it out after releasing the lock.
+  template <typename Change>
+  void Update(Change&& change) {
+    Actions actions;
+    {
+      absl::MutexLock lock(&mutex_);
+      change();
+      actions = NextActionsLocked();
+    }
+    Perform(actions);
   }
 
   // Carries out `actions` outside the lock (see NextActionsLocked).
