@@ -134,6 +134,9 @@ absl::Status ValidateOptions(const ServerOptions& options) {
   }
   const ServiceLimits& limits = options.limits;
   if (limits.max_streams < 1) return absl::InvalidArgumentError("--max_streams must be >= 1");
+  if (limits.max_unary_in_flight < 1) {
+    return absl::InvalidArgumentError("--max_unary_in_flight must be >= 1");
+  }
   if (limits.max_in_flight_per_stream < 1) {
     return absl::InvalidArgumentError("--max_in_flight must be >= 1");
   }

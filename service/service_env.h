@@ -32,6 +32,10 @@ struct ServiceLimits {
   // Articles of one TagStream read but not yet answered. At the bound the
   // server stops reading that stream, so HTTP/2 flow control pushes back.
   int max_in_flight_per_stream = 32;
+  // Tag (unary) calls accepted and not yet answered, server-wide. More are
+  // refused with RESOURCE_EXHAUSTED, so a flood of unary calls cannot grow
+  // the worker queue without bound.
+  int max_unary_in_flight = 4096;
   // Results queued for one subscriber. A full queue ends the subscription
   // with RESOURCE_EXHAUSTED ("subscriber too slow").
   size_t subscriber_queue = 1024;

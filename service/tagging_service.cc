@@ -339,8 +339,14 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
   ServiceEnv* env = env_;
   // Counted before the draining check, so a shutdown that begins now waits
   // for this call or this call sees the shutdown.
-  env->unary_in_flight.fetch_add(1);
-  const grpc::Status admission = env->Admission(*context);
+  const int in_flight = env->unary_in_flight.fetch_add(1) + 1;
+  grpc::Status admission = env->Admission(*context);
+  if (admission.ok() && in_flight > env->limits.max_unary_in_flight) {
+    admission = grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        StrCat("too many Tag calls in flight (the limit is ", env->limits.max_unary_in_flight,
+               "); retry with backoff, or send articles on a TagStream"));
+  }
   if (!admission.ok()) {
     env->unary_in_flight.fetch_sub(1);
     reactor->Finish(admission);

@@ -41,6 +41,9 @@ ABSL_FLAG(int, max_streams, 256,
 ABSL_FLAG(int, max_in_flight, 32,
           "articles of one stream read but not yet answered; at the bound the server stops "
           "reading that stream (backpressure)");
+ABSL_FLAG(int, max_unary_in_flight, 4096,
+          "Tag (unary) calls accepted and not yet answered, server-wide; more get "
+          "RESOURCE_EXHAUSTED");
 ABSL_FLAG(int64_t, max_article_bytes, 1 << 20,
           "largest article (title + body) tagged; larger ones get ARTICLE_TOO_LARGE");
 ABSL_FLAG(int, max_message_bytes, 8 << 20,
@@ -75,6 +78,7 @@ ServerOptions OptionsFromFlags() {
   options.worker_threads = absl::GetFlag(FLAGS_workers);
   options.limits.max_streams = absl::GetFlag(FLAGS_max_streams);
   options.limits.max_in_flight_per_stream = absl::GetFlag(FLAGS_max_in_flight);
+  options.limits.max_unary_in_flight = absl::GetFlag(FLAGS_max_unary_in_flight);
   options.limits.subscriber_queue = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_subscriber_queue)));
   options.limits.tag_limits.max_article_bytes =
       static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_article_bytes)));

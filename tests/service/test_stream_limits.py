@@ -66,7 +66,7 @@ def test_stream_cap(server):
         next(subscription)
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
-    # Unary Tag is not capped; rejected streams are not counted.
+    # Unary Tag does not count towards the stream cap; rejected streams are not counted.
     server.tagging().Tag(
         tagging_service_pb2.TagRequest(article=article_pb2.Article(id="unary", body=BODY)),
         timeout=RPC_TIMEOUT,
@@ -176,3 +176,33 @@ def test_unread_stream_is_backpressured(server, examples):
         received += 1
     assert received == count
     assert call.code() == grpc.StatusCode.OK
+
+
+def test_unary_calls_in_flight_are_capped(start_server):
+    """A flood of Tag calls beyond --max_unary_in_flight is refused with
+    RESOURCE_EXHAUSTED instead of queueing without bound; the rest succeed."""
+    flooded = start_server(max_unary_in_flight=2, workers=1)
+    body = b"Leaders met in Paris and Berlin on Monday. " * 14000  # ~600 KB, under the limit
+    stub = flooded.tagging()
+    futures = [
+        stub.Tag.future(
+            tagging_service_pb2.TagRequest(article=article_pb2.Article(id=f"u{i}", body=body)),
+            timeout=RPC_TIMEOUT,
+        )
+        for i in range(48)
+    ]
+    ok, refused = 0, 0
+    for future in futures:
+        try:
+            future.result()
+            ok += 1
+        except grpc.RpcError as error:
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, error
+            assert "too many Tag calls in flight" in error.details()
+            refused += 1
+    assert ok >= 2 and refused >= 1, (ok, refused)
+    # Once the flood is answered, calls are accepted again.
+    flooded.tagging().Tag(
+        tagging_service_pb2.TagRequest(article=article_pb2.Article(id="after", body=BODY)),
+        timeout=RPC_TIMEOUT,
+    )
