@@ -6,6 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "core/strings.h"
+#include "service/log.h"
 
 namespace tagwire {
 namespace {
@@ -34,6 +35,8 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
     // before the first article arrives.
     StartSendInitialMetadata();
     holds_slot_ = true;
+    peer_ = context->peer();
+    opened_ = absl::Now();
     env_->metrics.AddActiveSubscriptions(1);
     if (!env_->subscriptions.Add(this)) {  // shutdown began while this call was admitted
       Update([&] { draining_ = true; });
@@ -74,6 +77,15 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
 
   void OnDone() override {
     if (holds_slot_) {
+      {
+        absl::MutexLock lock(&mutex_);
+        LogInfo("stream_ended")
+            .Add("rpc", "Subscribe")
+            .Add("peer", peer_)
+            .Add("articles_sent", sent_)
+            .Add("status", absl::StatusCodeToString(static_cast<absl::StatusCode>(finish_code_)))
+            .Add("duration_ms", absl::ToDoubleMilliseconds(absl::Now() - opened_));
+      }
       env_->hub.Remove(this);
       env_->subscriptions.Remove(this);
       env_->metrics.AddActiveSubscriptions(-1);
@@ -113,12 +125,16 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
       queue_.pop_front();
       write_in_flight_ = true;
       ++ops_starting_;
+      ++sent_;
       actions.write = writing_.get();
     } else if (draining_) {
       actions.finish = grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                     "the server is shutting down; subscribe again later");
     }
-    if (actions.finish) finish_called_ = true;
+    if (actions.finish) {
+      finish_called_ = true;
+      finish_code_ = actions.finish->error_code();
+    }
     return actions;
   }
 
@@ -159,6 +175,11 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
   // Threads between deciding a write and starting it (0 or 1).
   int ops_starting_ ABSL_GUARDED_BY(mutex_) = 0;
+  // For the stream_ended log line.
+  std::string peer_;
+  absl::Time opened_;
+  uint64_t sent_ ABSL_GUARDED_BY(mutex_) = 0;
+  grpc::StatusCode finish_code_ ABSL_GUARDED_BY(mutex_) = grpc::StatusCode::OK;
 };
 
 }  // namespace

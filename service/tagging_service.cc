@@ -86,6 +86,8 @@ class TagStreamReactor final
       return;
     }
     holds_slot_ = true;
+    peer_ = context->peer();
+    opened_ = absl::Now();
     env_->metrics.AddActiveTagStreams(1);
     Actions actions;
     {
@@ -174,6 +176,16 @@ class TagStreamReactor final
 
   void OnDone() override {
     if (holds_slot_) {
+      {
+        absl::MutexLock lock(&mutex_);
+        LogInfo("stream_ended")
+            .Add("rpc", "TagStream")
+            .Add("peer", peer_)
+            .Add("articles_answered", answered_)
+            .Add("articles_failed", failed_)
+            .Add("status", absl::StatusCodeToString(static_cast<absl::StatusCode>(finish_code_)))
+            .Add("duration_ms", absl::ToDoubleMilliseconds(absl::Now() - opened_));
+      }
       env_->tag_streams.Remove(this);
       env_->metrics.AddActiveTagStreams(-1);
       env_->ReleaseStreamSlot();
@@ -250,6 +262,8 @@ class TagStreamReactor final
         pending_.pop_front();
         write_in_flight_ = true;
         actions.write = &writing_->response;
+        ++answered_;
+        if (writing_->response.has_error()) ++failed_;
       }
       const bool finish_due = !write_in_flight_ && pending_.empty() &&
                               (stream_error_ || reads_done_ || draining_);
@@ -272,7 +286,10 @@ class TagStreamReactor final
       }
     }
     if (actions.read || actions.write != nullptr) ++ops_starting_;
-    if (actions.finish) finish_called_ = true;
+    if (actions.finish) {
+      finish_called_ = true;
+      finish_code_ = actions.finish->error_code();
+    }
     return actions;
   }
 
@@ -326,6 +343,12 @@ class TagStreamReactor final
   bool finish_called_ ABSL_GUARDED_BY(mutex_) = false;
   // Threads between deciding a read or write and starting it.
   int ops_starting_ ABSL_GUARDED_BY(mutex_) = 0;
+  // For the stream_ended log line.
+  std::string peer_;
+  absl::Time opened_;
+  uint64_t answered_ ABSL_GUARDED_BY(mutex_) = 0;
+  uint64_t failed_ ABSL_GUARDED_BY(mutex_) = 0;
+  grpc::StatusCode finish_code_ ABSL_GUARDED_BY(mutex_) = grpc::StatusCode::OK;
   std::optional<grpc::Status> stream_error_ ABSL_GUARDED_BY(mutex_);
 };
 

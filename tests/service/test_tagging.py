@@ -382,3 +382,31 @@ def test_parallel_streams_keep_their_own_order(server, examples):
         assert results[s] == [
             (i, f"feed{s}", f"p{s}-{i}", "tagged_article") for i in range(count)
         ], f"stream {s}"
+
+
+def test_stream_end_is_logged_without_article_text(server):
+    """Each finished stream leaves one stream_ended line: counts and status,
+    never article text."""
+    marker = "Quizzaciously-unique-marker"
+    before = server.event_count()
+    requests = [
+        tagging_service_pb2.TagStreamRequest(
+            article=article_pb2.Article(id=f"log{i}", body=f"{marker} in Paris.".encode())
+        )
+        for i in range(4)
+    ]
+    requests.append(
+        tagging_service_pb2.TagStreamRequest(article=article_pb2.Article(id="log-bad", body=b"\xff"))
+    )
+    responses = list(server.tagging().TagStream(iter(requests), timeout=RPC_TIMEOUT))
+    assert len(responses) == 5
+    event = server.wait_event(
+        "stream_ended",
+        after=before,
+        where=lambda e: e.get("rpc") == "TagStream" and e.get("articles_answered") == 5,
+        timeout=10,
+    )
+    assert event["articles_failed"] == 1 and event["status"] == "OK", event
+    assert "127.0.0.1" in event["peer"], event
+    assert event["duration_ms"] >= 0
+    assert not any(marker in line for line in server.lines)
