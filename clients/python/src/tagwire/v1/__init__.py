@@ -1,0 +1,1 @@
+"""Code generated from proto/tagwire/v1 by scripts/gen-proto. DO NOT EDIT."""
