@@ -19,8 +19,12 @@ TAGWIRE = None  # set from the command line
 
 def run(*args, stdin=None, env=None):
     return subprocess.run(
-        [TAGWIRE, *args], input=stdin, capture_output=True, timeout=120,
-        env={**os.environ, **(env or {})})
+        [TAGWIRE, *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 class TempCase(unittest.TestCase):
@@ -84,20 +88,32 @@ class ExamplesTest(TempCase):
                 self.assertEqual(text[start:end].decode(), m["text"])
                 decoded = text.decode()
                 cp_start = m.get("codePointStart", 0)
-                self.assertEqual(decoded[cp_start:m["codePointEnd"]], m["text"])
+                self.assertEqual(decoded[cp_start : m["codePointEnd"]], m["text"])
                 u16 = decoded.encode("utf-16-le")
                 self.assertEqual(
-                    u16[2 * m.get("utf16Start", 0):2 * m["utf16End"]].decode("utf-16-le"),
-                    m["text"])
+                    u16[2 * m.get("utf16Start", 0) : 2 * m["utf16End"]].decode("utf-16-le"),
+                    m["text"],
+                )
                 checked += 1
         self.assertGreater(checked, 0)
 
     def test_json_lines_on_stdin_with_filters(self):
-        article = {"id": "a1", "source": "wire", "version": 2,
-                   "title": "NATO LEADERS MEET IN BRUSSELS",
-                   "body": "Leaders met in Brussels and Kyiv. The weather was nice."}
-        result = run("tag", "--cache-dir", "", "--kinds", "LOCATION", "--explain",
-                     stdin=(json.dumps(article) + "\n").encode())
+        article = {
+            "id": "a1",
+            "source": "wire",
+            "version": 2,
+            "title": "NATO LEADERS MEET IN BRUSSELS",
+            "body": "Leaders met in Brussels and Kyiv. The weather was nice.",
+        }
+        result = run(
+            "tag",
+            "--cache-dir",
+            "",
+            "--kinds",
+            "LOCATION",
+            "--explain",
+            stdin=(json.dumps(article) + "\n").encode(),
+        )
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         tagged = json.loads(result.stdout)
         self.assertEqual(tagged["id"], "a1")
@@ -131,27 +147,39 @@ class BadInputTest(TempCase):
         self.assertEqual(len(result.stdout.decode().splitlines()), 1)
 
     def test_bad_taxonomy_reports_file_and_line(self):
-        path = self.write("bad.jsonl",
-                          '{"id":"a","kind":"PERSON","name":"A B"}\n'
-                          '{"id":"b","kind":"PLANET","name":"Mars"}\n')
+        path = self.write(
+            "bad.jsonl",
+            '{"id":"a","kind":"PERSON","name":"A B"}\n{"id":"b","kind":"PLANET","name":"Mars"}\n',
+        )
         for command in (["tag", "--cache-dir", ""], ["check-taxonomy"], ["compile"]):
             result = run(*command, "--taxonomy", path, stdin=b"")
             self.assertEqual(result.returncode, 2, command)
             self.assertIn(f"{path}:2: unknown kind 'PLANET'", result.stderr.decode())
 
     def test_regex_rejected_by_hyperscan_names_its_line(self):
-        path = self.write("regex.jsonl",
-                          '{"id":"t","kind":"TOPIC","name":"t","rules":[{"keyword":"x"}]}\n'
-                          '{"id":"u","kind":"TOPIC","name":"u","rules":[{"regex":"(a)\\\\1"}]}\n')
+        path = self.write(
+            "regex.jsonl",
+            '{"id":"t","kind":"TOPIC","name":"t","rules":[{"keyword":"x"}]}\n'
+            '{"id":"u","kind":"TOPIC","name":"u","rules":[{"regex":"(a)\\\\1"}]}\n',
+        )
         result = run("check-taxonomy", path)
         self.assertEqual(result.returncode, 2)
         self.assertIn(f"{path}:2: regex /(a)\\1/ rejected by Hyperscan", result.stderr.decode())
 
     def test_json_lines_accept_proto_json_fields_and_a_bom(self):
-        path = self.write("articles.jsonl",
-                          "\ufeff" + json.dumps({"id": "x", "version": "3",
-                                                  "published_time": "2026-11-23T15:00:00Z",
-                                                  "body": "Kyiv"}) + "\n")
+        path = self.write(
+            "articles.jsonl",
+            "\ufeff"
+            + json.dumps(
+                {
+                    "id": "x",
+                    "version": "3",
+                    "published_time": "2026-11-23T15:00:00Z",
+                    "body": "Kyiv",
+                }
+            )
+            + "\n",
+        )
         result = run("tag", "--cache-dir", "", path)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         self.assertEqual(json.loads(result.stdout)["version"], "3")
@@ -188,11 +216,13 @@ class BadInputTest(TempCase):
 
 class TaxonomyToolsTest(TempCase):
     def test_check_taxonomy_reports_hygiene(self):
-        path = self.write("t.jsonl",
-                          '{"id":"geo:1","kind":"LOCATION","name":"Nice"}\n'
-                          '{"id":"geo:2","kind":"LOCATION","name":"Georgia"}\n'
-                          '{"id":"geo:3","kind":"LOCATION","name":"Georgia",'
-                          '"attributes":{"country_code":"US"}}\n')
+        path = self.write(
+            "t.jsonl",
+            '{"id":"geo:1","kind":"LOCATION","name":"Nice"}\n'
+            '{"id":"geo:2","kind":"LOCATION","name":"Georgia"}\n'
+            '{"id":"geo:3","kind":"LOCATION","name":"Georgia",'
+            '"attributes":{"country_code":"US"}}\n',
+        )
         result = run("check-taxonomy", path)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         out = result.stdout.decode()

@@ -1,8 +1,8 @@
 """Fixtures for the tagwired integration tests: the real server binary, started
 on 127.0.0.1 port 0, driven through grpcio.
 
-- The tagwire.v1 Python code is generated from proto/ with grpc_tools.protoc
-  when pytest starts (into a temporary directory put on sys.path), so test
+- The tagwire.v1 Python code is the one committed in clients/python/src
+  (scripts/gen-proto), put first on sys.path when pytest starts, so test
   modules simply `from tagwire.v1 import tagging_service_pb2`.
 - `start_server(**flags)` (function scope) and `start_module_server(**flags)`
   (module scope) start a Tagwired: a process whose JSON log lines are read as
@@ -25,11 +25,9 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +37,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CLIENT_SOURCE = ROOT / "clients" / "python" / "src"
 EXAMPLES_DIR = ROOT / "examples"
 STARTER_TAXONOMY = ROOT / "data" / "starter.jsonl"
 
@@ -67,45 +66,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Generates the tagwire.v1 Python modules and puts them on sys.path."""
-    import grpc_tools
+    """Puts the committed tagwire.v1 Python modules (clients/python/src, kept
+    current by scripts/gen-proto; scripts/test checks it) first on sys.path,
+    so the tests exercise exactly the code clients ship."""
+    sys.path.insert(0, str(CLIENT_SOURCE))
+    import tagwire.v1
 
-    out = Path(tempfile.mkdtemp(prefix="tagwire-py-proto-"))
-    config.stash[_PROTO_DIR] = out
-    protos = sorted(str(p.relative_to(ROOT / "proto")) for p in (ROOT / "proto").rglob("*.proto"))
-    well_known = Path(grpc_tools.__file__).parent / "_proto"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            "-I" + str(ROOT / "proto"),
-            "-I" + str(well_known),
-            "--python_out=" + str(out),
-            "--pyi_out=" + str(out),
-            "--grpc_python_out=" + str(out),
-            *protos,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise pytest.UsageError("protoc failed on proto/:\n" + result.stderr)
-    # Regular packages (not namespace ones), so an installed `tagwire` client
-    # package can never shadow the code generated from this checkout.
-    for package in {out / "tagwire"} | {(out / p).parent for p in protos}:
-        (package / "__init__.py").touch()
-    sys.path.insert(0, str(out))
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    out = config.stash.get(_PROTO_DIR, None)
-    if out is not None:
-        shutil.rmtree(out, ignore_errors=True)
-
-
-_PROTO_DIR = pytest.StashKey[Path]()
+    generated = Path(tagwire.v1.__file__).resolve().parent
+    if generated != (CLIENT_SOURCE / "tagwire" / "v1").resolve():
+        raise pytest.UsageError(f"tagwire.v1 was imported from {generated}, not from this checkout")
 
 
 # ---------------------------------------------------------------------------

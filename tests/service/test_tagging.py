@@ -396,7 +396,9 @@ def test_stream_end_is_logged_without_article_text(server):
         for i in range(4)
     ]
     requests.append(
-        tagging_service_pb2.TagStreamRequest(article=article_pb2.Article(id="log-bad", body=b"\xff"))
+        tagging_service_pb2.TagStreamRequest(
+            article=article_pb2.Article(id="log-bad", body=b"\xff")
+        )
     )
     responses = list(server.tagging().TagStream(iter(requests), timeout=RPC_TIMEOUT))
     assert len(responses) == 5
