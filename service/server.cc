@@ -299,12 +299,16 @@ void TagwireServer::RequestReload(const std::string& trigger) {
   env_.taxonomy_manager->RequestLoad(trigger, nullptr);
 }
 
+void TagwireServer::StopAccepting() {
+  env_.draining.store(true);
+  server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
+}
+
 void TagwireServer::Shutdown(absl::Duration grace_period) {
   if (shut_down_) return;
   shut_down_ = true;
   const absl::Time deadline = absl::Now() + grace_period;
-  env_.draining.store(true);
-  server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
+  StopAccepting();
 
   // Producers first, so every article they were answered for has been
   // offered to subscribers before the subscribers are drained.

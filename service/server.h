@@ -93,7 +93,12 @@ class TagwireServer {
   // Reloads the taxonomy in the background; `trigger` is logged.
   void RequestReload(const std::string& trigger);
 
-  // Drains and stops (see above); returns when everything has stopped.
+  // The first step of Shutdown, on its own: health NOT_SERVING and new calls
+  // refused with UNAVAILABLE. Idempotent; returns at once.
+  void StopAccepting();
+
+  // Drains and stops (see above), starting with StopAccepting; returns when
+  // everything has stopped.
   void Shutdown(absl::Duration grace_period);
 
  private:

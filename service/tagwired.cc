@@ -118,6 +118,7 @@ int ServeUntilSignalled(TagwireServer& server, const sigset_t& signals) {
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
     const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
+    server.StopAccepting();  // before the log line, so "shutdown" means refusing
     LogInfo("shutdown")
         .Add("signal", signal == SIGTERM ? "SIGTERM" : "SIGINT")
         .Add("grace_period_s", absl::ToDoubleSeconds(grace));
