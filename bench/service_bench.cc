@@ -19,9 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,7 +29,9 @@
 #include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/files.h"
 #include "grpcpp/grpcpp.h"
+#include "service/proto_convert.h"
 #include "tagwire/v1/tagging_service.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "tagwired address");
@@ -57,15 +57,11 @@ bool LoadCorpus(const std::string& directory, Corpus* corpus) {
   }
   std::sort(paths.begin(), paths.end());
   for (const auto& path : paths) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string all = text.str();
-    const size_t newline = all.find('\n');
+    absl::StatusOr<std::string> text = ReadFileBytes(path.string());
+    if (!text.ok()) return false;
     v1::Article article;
     article.set_source("bench");
-    article.set_title(all.substr(0, newline));
-    article.set_body(newline == std::string::npos ? "" : all.substr(newline + 1));
+    ArticleFromPlainText(*text, &article);  // as the CLI reads a .txt article
     corpus->bytes += article.title().size() + article.body().size();
     corpus->articles.push_back(std::move(article));
   }

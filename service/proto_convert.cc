@@ -1,5 +1,7 @@
 #include "service/proto_convert.h"
 
+#include <utility>
+
 #include "core/strings.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -174,12 +176,29 @@ std::string ErrorReasonName(v1::ErrorReason reason) {
   return name;
 }
 
-v1::ArticleError ArticleErrorFromStatus(const absl::Status& status) {
+void ArticleFromPlainText(std::string_view contents, v1::Article* article) {
+  if (contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);
+  const size_t newline = contents.find('\n');
+  std::string_view title = StripWhitespace(contents.substr(0, newline));
+  std::string_view body =
+      newline == std::string_view::npos ? std::string_view() : contents.substr(newline + 1);
+  while (!body.empty() && (body.front() == '\n' || body.front() == '\r')) body.remove_prefix(1);
+  article->set_title(std::string(title));
+  article->set_body(std::string(body));
+}
+
+v1::ArticleError MakeArticleError(v1::ErrorReason reason, absl::StatusCode code,
+                                  std::string message) {
   v1::ArticleError error;
-  error.set_reason(ErrorReasonFromStatus(status));
-  error.set_message(std::string(status.message()));
-  error.set_code(static_cast<int32_t>(status.code()));
+  error.set_reason(reason);
+  error.set_code(static_cast<int32_t>(code));
+  error.set_message(std::move(message));
   return error;
+}
+
+v1::ArticleError ArticleErrorFromStatus(const absl::Status& status) {
+  return MakeArticleError(ErrorReasonFromStatus(status), status.code(),
+                          std::string(status.message()));
 }
 
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message) {

@@ -6,6 +6,7 @@
 #define TAGWIRE_SERVICE_PROTO_CONVERT_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "core/tagger.h"
@@ -23,6 +24,11 @@ absl::StatusOr<TagOptions> TagOptionsFromProto(const v1::TagOptions& proto);
 // Returns the core view of `article`'s text (no copy; valid while `article` is).
 ArticleText ArticleTextFromProto(const v1::Article& article);
 
+// Fills `article`'s title and body from a plain-text article: the first line
+// is the title, the rest the body (a one-line text is a headline-only flash).
+// A UTF-8 BOM and the title's surrounding whitespace are dropped.
+void ArticleFromPlainText(std::string_view contents, v1::Article* article);
+
 // Fills `out` from `result` for `article` (identity fields are copied).
 void TaggedArticleToProto(const v1::Article& article, const TagResult& result,
                           v1::TaggedArticle* out);
@@ -31,6 +37,10 @@ void TaggedArticleToProto(const v1::Article& article, const TagResult& result,
 // errors) and builds the per-article error message.
 v1::ErrorReason ErrorReasonFromStatus(const absl::Status& status);
 v1::ArticleError ArticleErrorFromStatus(const absl::Status& status);
+
+// The ArticleError for `reason` with `code` and `message`.
+v1::ArticleError MakeArticleError(v1::ErrorReason reason, absl::StatusCode code,
+                                  std::string message);
 
 // The name of `reason` without its prefix, e.g. "BODY_NOT_UTF8": the form used
 // in metrics labels, trailing metadata and stats.

@@ -68,15 +68,6 @@ grpc::Status ServiceEnv::Admission(const grpc::CallbackServerContext& context) c
   return grpc::Status::OK;
 }
 
-v1::ArticleError MakeArticleError(v1::ErrorReason reason, absl::StatusCode code,
-                                  std::string message) {
-  v1::ArticleError error;
-  error.set_reason(reason);
-  error.set_code(static_cast<int32_t>(code));
-  error.set_message(std::move(message));
-  return error;
-}
-
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(ToStd(status.message())));

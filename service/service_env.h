@@ -21,7 +21,6 @@
 #include "service/subscription_hub.h"
 #include "service/taxonomy_manager.h"
 #include "service/worker_pool.h"
-#include "tagwire/v1/error.pb.h"
 
 namespace tagwire {
 
@@ -83,10 +82,6 @@ struct ServiceEnv {
  private:
   std::atomic<int> open_streams_{0};
 };
-
-// The ArticleError for `reason` with `code` and `message`.
-v1::ArticleError MakeArticleError(v1::ErrorReason reason, absl::StatusCode code,
-                                  std::string message);
 
 // The gRPC status with the same code and message as `status`.
 grpc::Status ToGrpcStatus(const absl::Status& status);

@@ -30,62 +30,41 @@ absl::Status ValidateFilter(const v1::SubscriptionFilter& filter) {
 
 bool FilterMatches(const v1::SubscriptionFilter& filter, const v1::TaggedArticle& article) {
   const double min_score = filter.min_score();
-  const bool any_condition = !filter.kinds().empty() || !filter.concept_ids().empty() ||
-                             !filter.topics().empty() || min_score > 0;
-  if (!any_condition) return true;
-
-  if (!filter.kinds().empty()) {
-    bool found = false;
+  // Whether some tag or topic scoring at least min_score passes the test.
+  const auto any_result = [&](const auto& tag_passes, const auto& topic_passes) {
     for (const v1::Tag& tag : article.tags()) {
-      if (tag.score() >= min_score && Contains(filter.kinds(), tag.kind())) {
-        found = true;
-        break;
-      }
-    }
-    if (!found && Contains(filter.kinds(), v1::CONCEPT_KIND_TOPIC)) {
-      for (const v1::Topic& topic : article.topics()) {
-        if (topic.score() >= min_score) {
-          found = true;
-          break;
-        }
-      }
-    }
-    if (!found) return false;
-  }
-  if (!filter.concept_ids().empty()) {
-    bool found = false;
-    for (const v1::Tag& tag : article.tags()) {
-      if (tag.score() >= min_score && Contains(filter.concept_ids(), tag.concept_id())) {
-        found = true;
-        break;
-      }
+      if (tag.score() >= min_score && tag_passes(tag)) return true;
     }
     for (const v1::Topic& topic : article.topics()) {
-      if (found) break;
-      found = topic.score() >= min_score && Contains(filter.concept_ids(), topic.concept_id());
-    }
-    if (!found) return false;
-  }
-  if (!filter.topics().empty()) {
-    bool found = false;
-    for (const v1::Topic& topic : article.topics()) {
-      if (topic.score() >= min_score && (Contains(filter.topics(), topic.iptc_code()) ||
-                                         Contains(filter.topics(), topic.concept_id()))) {
-        found = true;
-        break;
-      }
-    }
-    if (!found) return false;
-  }
-  if (filter.kinds().empty() && filter.concept_ids().empty() && filter.topics().empty()) {
-    // Only a minimum score: some tag or topic must reach it.
-    for (const v1::Tag& tag : article.tags()) {
-      if (tag.score() >= min_score) return true;
-    }
-    for (const v1::Topic& topic : article.topics()) {
-      if (topic.score() >= min_score) return true;
+      if (topic.score() >= min_score && topic_passes(topic)) return true;
     }
     return false;
+  };
+  const auto& kinds = filter.kinds();
+  const auto& ids = filter.concept_ids();
+  const auto& topics = filter.topics();
+  if (!kinds.empty() &&
+      !any_result([&](const v1::Tag& tag) { return Contains(kinds, tag.kind()); },
+                  [&](const v1::Topic&) { return Contains(kinds, v1::CONCEPT_KIND_TOPIC); })) {
+    return false;
+  }
+  if (!ids.empty() &&
+      !any_result([&](const v1::Tag& tag) { return Contains(ids, tag.concept_id()); },
+                  [&](const v1::Topic& topic) { return Contains(ids, topic.concept_id()); })) {
+    return false;
+  }
+  if (!topics.empty() &&
+      !any_result([](const v1::Tag&) { return false; },
+                  [&](const v1::Topic& topic) {
+                    return Contains(topics, topic.iptc_code()) ||
+                           Contains(topics, topic.concept_id());
+                  })) {
+    return false;
+  }
+  if (kinds.empty() && ids.empty() && topics.empty() && min_score > 0) {
+    // Only a minimum score: some tag or topic must reach it.
+    const auto any = [](const auto&) { return true; };
+    return any_result(any, any);
   }
   return true;
 }

@@ -19,13 +19,14 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
   SubscribeReactor(ServiceEnv* env, grpc::CallbackServerContext* context,
                    const v1::SubscribeRequest& request)
       : env_(env), filter_(request.filter()) {
-    // Authentication first: an unauthenticated caller learns nothing else.
-    grpc::Status admission = env_->authorizer.Check(*context);
+    // Admission first: an unauthenticated caller learns nothing about its filter.
+    grpc::Status admission = env_->AdmitStream(*context);
     if (admission.ok()) {
-      const absl::Status valid = ValidateFilter(filter_);
-      if (!valid.ok()) admission = ToGrpcStatus(valid);
+      if (const absl::Status valid = ValidateFilter(filter_); !valid.ok()) {
+        env_->ReleaseStreamSlot();
+        admission = ToGrpcStatus(valid);
+      }
     }
-    if (admission.ok()) admission = env_->AdmitStream(*context);
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);

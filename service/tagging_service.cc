@@ -20,28 +20,27 @@ namespace {
 constexpr char kErrorReasonKey[] = "tagwire-error-reason";
 constexpr char kArticleErrorKey[] = "tagwire-article-error-bin";
 
-uint64_t ArticleBytes(const v1::Article& article) {
-  return article.title().size() + article.body().size();
-}
-
-// Tags one article: validates its identity, tags it on `tagger` with
-// `taxonomy` (the snapshot current when the article arrived, so the versions
-// on one stream never go back) and records metrics. Returns the result in
-// `out`, or the article's error. The caller publishes the result to
-// subscribers just before answering, so they see a stream's articles in its
-// order.
+// Tags one article: checks its options and identity, tags it on `tagger`
+// with `taxonomy` (the snapshot current when the article arrived, so the
+// versions on one stream never go back) and records metrics. Returns the
+// result in `out`, or the article's error. The caller publishes the result
+// to subscribers just before answering, so they see a stream's articles in
+// its order.
 std::optional<v1::ArticleError> TagArticle(
     ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
-    const v1::Article& article, const TagOptions& options, absl::Time arrival,
+    const v1::Article& article, const absl::StatusOr<TagOptions>& options, absl::Time arrival,
     v1::TaggedArticle* out) {
-  const uint64_t bytes = ArticleBytes(article);
+  const uint64_t bytes = article.title().size() + article.body().size();
   std::optional<v1::ArticleError> error;
-  if (article.id().empty()) {
+  if (!options.ok()) {
+    error = MakeArticleError(v1::ERROR_REASON_INVALID_OPTIONS, options.status().code(),
+                             std::string(ToStd(options.status().message())));
+  } else if (article.id().empty()) {
     error = MakeArticleError(v1::ERROR_REASON_MISSING_ID, absl::StatusCode::kInvalidArgument,
                              "article.id is empty; every article needs an id");
   } else {
     absl::StatusOr<TagResult> result =
-        tagger.Tag(taxonomy, ArticleTextFromProto(article), options, env.limits.tag_limits);
+        tagger.Tag(taxonomy, ArticleTextFromProto(article), *options, env.limits.tag_limits);
     if (result.ok()) {
       TaggedArticleToProto(article, *result, out);
       env.metrics.RecordTagged(bytes, absl::Now() - arrival);
@@ -57,17 +56,6 @@ std::optional<v1::ArticleError> TagArticle(
   }
   env.metrics.RecordFailed(bytes, error->reason());
   return error;
-}
-
-// Parses per-request options; the error is the article's INVALID_OPTIONS.
-std::optional<v1::ArticleError> ParseOptions(const v1::TagOptions& proto, TagOptions* out) {
-  absl::StatusOr<TagOptions> options = TagOptionsFromProto(proto);
-  if (!options.ok()) {
-    return MakeArticleError(v1::ERROR_REASON_INVALID_OPTIONS, options.status().code(),
-                            std::string(ToStd(options.status().message())));
-  }
-  *out = *options;
-  return std::nullopt;
 }
 
 // The reactor of one TagStream call; see tagging_service.h. Every decision
@@ -120,9 +108,8 @@ class TagStreamReactor final
     slot->arrival = absl::Now();
     slot->taxonomy = env_->taxonomy.Get();
     slot->article = std::move(*request_.mutable_article());
-    std::optional<v1::ArticleError> options_error;
     if (request_.has_options()) {
-      options_error = ParseOptions(request_.options(), &slot->options);
+      slot->options = TagOptionsFromProto(request_.options());
     } else {
       slot->options = stream_options_;
     }
@@ -131,12 +118,6 @@ class TagStreamReactor final
     response.set_source(slot->article.source());
     response.set_id(slot->article.id());
     response.set_version(slot->article.version());
-    if (options_error) {
-      env_->metrics.RecordFailed(ArticleBytes(slot->article), options_error->reason());
-      *response.mutable_error() = std::move(*options_error);
-      slot->article.Clear();
-      slot->done = true;
-    }
 
     bool submit = false;
     Actions actions;
@@ -146,9 +127,9 @@ class TagStreamReactor final
       if (!finish_called_) {  // else the stream is over: the article was never acknowledged
         response.set_sequence(next_sequence_++);
         pending_.push_back(slot);
-        submit = !slot->done;
+        submit = true;
+        Ref();  // the task's reference
       }
-      if (submit) Ref();  // the task's reference
       actions = NextActionsLocked();
     }
     if (submit) {
@@ -197,7 +178,7 @@ class TagStreamReactor final
   // One article of the stream, from its read to its answer.
   struct Slot {
     v1::Article article;
-    TagOptions options;
+    absl::StatusOr<TagOptions> options;  // the article's own, or the stream's defaults
     absl::Time arrival;
     std::shared_ptr<const CompiledTaxonomy> taxonomy;  // current when the article was read
     v1::TagStreamResponse response;
@@ -383,14 +364,10 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
       env->unary_in_flight.fetch_sub(1);
       return;
     }
-    TagOptions options;
-    std::optional<v1::ArticleError> error = ParseOptions(request->options(), &options);
-    if (error) {
-      env->metrics.RecordFailed(ArticleBytes(request->article()), error->reason());
-    } else {
-      error = TagArticle(*env, tagger, taxonomy, request->article(), options, arrival,
-                         response->mutable_tagged_article());
-    }
+    const std::optional<v1::ArticleError> error =
+        TagArticle(*env, tagger, taxonomy, request->article(),
+                   TagOptionsFromProto(request->options()), arrival,
+                   response->mutable_tagged_article());
     if (error) {
       context->AddTrailingMetadata(kErrorReasonKey, ErrorReasonName(error->reason()));
       context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());

@@ -272,19 +272,6 @@ absl::Status ParseArticleJson(simdjson::dom::parser& parser, std::string_view te
   return absl::OkStatus();
 }
 
-// Splits a plain-text article: first line is the title, the rest the body (a
-// one-line file is a headline-only flash).
-void ParsePlainText(std::string_view contents, v1::Article* article) {
-  if (contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);
-  const size_t newline = contents.find('\n');
-  std::string_view title = StripWhitespace(contents.substr(0, newline));
-  std::string_view body =
-      newline == std::string_view::npos ? std::string_view() : contents.substr(newline + 1);
-  while (!body.empty() && (body.front() == '\n' || body.front() == '\r')) body.remove_prefix(1);
-  article->set_title(std::string(title));
-  article->set_body(std::string(body));
-}
-
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -355,7 +342,7 @@ class TagCommand {
       return;
     }
     v1::Article article;
-    ParsePlainText(*contents, &article);
+    ArticleFromPlainText(*contents, &article);
     const size_t slash = path.rfind('/');
     article.set_id(ValidUtf8OrReplaced(slash == std::string::npos ? path : path.substr(slash + 1)));
     article.set_source("file");
