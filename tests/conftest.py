@@ -1,5 +1,6 @@
-"""Fixtures for the tagwired integration tests: the real server binary, started
-on 127.0.0.1 port 0, driven through grpcio.
+"""Fixtures for the tests that run the real tagwired binary, started on
+127.0.0.1 port 0: the server's own integration tests (tests/service, driven
+through the raw grpcio stubs) and the Python client's (tests/clients).
 
 - The tagwire.v1 Python code is the one committed in clients/python/src
   (scripts/gen-proto), put first on sys.path when pytest starts, so test
@@ -17,7 +18,7 @@ on 127.0.0.1 port 0, driven through grpcio.
   by the test modules with `from conftest import …` (pytest's default
   "prepend" import mode puts this directory on sys.path).
 
-Run with: .venv/bin/python -m pytest tests/service --tagwired build/service/tagwired
+Run with: .venv/bin/python -m pytest tests/service tests/clients --tagwired build/service/tagwired
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CLIENT_SOURCE = ROOT / "clients" / "python" / "src"
 EXAMPLES_DIR = ROOT / "examples"
 STARTER_TAXONOMY = ROOT / "data" / "starter.jsonl"

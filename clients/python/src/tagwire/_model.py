@@ -1,0 +1,521 @@
+"""The Python face of tagwire.v1: articles in, tagged articles and errors out.
+
+Results are frozen dataclasses built from the protobuf messages, with Python
+conventions: enums instead of integers, `start`/`end` offsets in code points
+(so `body[m.start:m.end] == m.text` on a `str` body), None for "not set". The
+message each was built from stays reachable as `.proto` for anything the
+dataclasses leave out (and for the proto3 JSON mapping).
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.protobuf import timestamp_pb2
+
+from tagwire.v1 import article_pb2, error_pb2, subscription_service_pb2, tagging_pb2
+
+
+class Kind(enum.IntEnum):
+    """The kind of a taxonomy concept (tagwire.v1.ConceptKind)."""
+
+    UNSPECIFIED = 0
+    TOPIC = 1
+    PERSON = 2
+    ORGANIZATION = 3
+    LOCATION = 4
+    OTHER = 5
+
+    @classmethod
+    def _missing_(cls, value: object) -> Kind:
+        return cls.UNSPECIFIED  # a kind added by a newer server
+
+    @classmethod
+    def parse(cls, value: Kind | str | int) -> Kind:
+        """Kind.LOCATION, "LOCATION", "location" or 4 → Kind.LOCATION."""
+        if isinstance(value, str):
+            try:
+                return cls[value.strip().upper()]
+            except KeyError:
+                names = ", ".join(k.name for k in cls if k is not cls.UNSPECIFIED)
+                raise ValueError(f"unknown kind {value!r} (want one of {names})") from None
+        return cls(value)
+
+
+class Overlap(enum.IntEnum):
+    """Which matches are kept when alias matches overlap (tagwire.v1.OverlapPolicy)."""
+
+    UNSPECIFIED = 0
+    LEFTMOST_LONGEST = 1
+    ALL = 2
+    NO_SUBSUMED = 3
+
+    @classmethod
+    def parse(cls, value: Overlap | str | int) -> Overlap:
+        """Overlap.ALL, "all", "ALL" or 2 → Overlap.ALL."""
+        if isinstance(value, str):
+            try:
+                return cls[value.strip().upper().replace("-", "_")]
+            except KeyError:
+                raise ValueError(
+                    f"unknown overlap policy {value!r} (want leftmost_longest, all or no_subsumed)"
+                ) from None
+        return cls(value)
+
+
+class ErrorReason(enum.IntEnum):
+    """Why one article could not be tagged (tagwire.v1.ErrorReason)."""
+
+    UNSPECIFIED = 0
+    BODY_NOT_UTF8 = 1
+    TITLE_NOT_UTF8 = 2
+    EMPTY_BODY = 3
+    ARTICLE_TOO_LARGE = 4
+    MISSING_ID = 5
+    TOO_MANY_MENTIONS = 6
+    INTERNAL = 7
+    INVALID_OPTIONS = 8
+
+    @classmethod
+    def _missing_(cls, value: object) -> ErrorReason:
+        return cls.UNSPECIFIED  # a reason added by a newer server
+
+
+# ---------------------------------------------------------------------------
+# Errors
+
+
+class TagwireError(Exception):
+    """Base class of every error this package raises."""
+
+
+class CallError(TagwireError):
+    """A call failed as a whole: the server is unreachable or shutting down
+    (UNAVAILABLE), the token is wrong (UNAUTHENTICATED), a server limit was
+    reached (RESOURCE_EXHAUSTED), the deadline passed, …
+
+    `code` is the gRPC status code and `details` the server's message. For a
+    stream, `unanswered` holds the articles that were handed to the stream but
+    got no result: they were not processed and can be sent again.
+    """
+
+    def __init__(
+        self, code: grpc.StatusCode, details: str, unanswered: list[Article] | None = None
+    ) -> None:
+        super().__init__(f"{code.name}: {details}" if details else code.name)
+        self.code = code
+        self.details = details
+        self.unanswered: list[Article] = unanswered or []
+
+
+class ArticleError(TagwireError):
+    """One article could not be tagged (invalid UTF-8, empty, too large…).
+
+    `tag()` raises it. Streams (`tag_many`) yield it in the article's place
+    and go on: test with `isinstance(result, ArticleError)` or `result.ok`.
+    """
+
+    ok = False
+
+    def __init__(
+        self,
+        reason: ErrorReason,
+        message: str,
+        code: grpc.StatusCode = grpc.StatusCode.INVALID_ARGUMENT,
+        *,
+        source: str = "",
+        id: str = "",
+        version: int = 0,
+        sequence: int | None = None,
+    ) -> None:
+        super().__init__(f"{reason.name}: {message}" + (f" (article {id!r})" if id else ""))
+        self.reason = reason
+        self.message = message
+        self.code = code
+        self.source = source
+        self.id = id
+        self.version = version
+        self.sequence = sequence
+
+    @classmethod
+    def from_proto(
+        cls,
+        error: error_pb2.ArticleError,
+        *,
+        source: str = "",
+        id: str = "",
+        version: int = 0,
+        sequence: int | None = None,
+    ) -> ArticleError:
+        return cls(
+            ErrorReason(error.reason),
+            error.message,
+            _status_code(error.code),
+            source=source,
+            id=id,
+            version=version,
+            sequence=sequence,
+        )
+
+
+def _status_code(number: int) -> grpc.StatusCode:
+    for code in grpc.StatusCode:
+        if code.value[0] == number:
+            return code
+    return grpc.StatusCode.UNKNOWN
+
+
+# ---------------------------------------------------------------------------
+# Input
+
+
+@dataclass(slots=True)
+class Article:
+    """A news article to tag.
+
+    `body` (and `title`) are `str`, or `bytes` holding UTF-8; bytes that are
+    not valid UTF-8 reach the server, which answers with an ArticleError
+    (BODY_NOT_UTF8). `id` identifies the article within `source`; left empty,
+    the client fills in a random UUID. A correction re-sends the same source
+    and id with `version + 1`.
+    """
+
+    body: str | bytes
+    title: str | bytes = ""
+    id: str = ""
+    source: str = ""
+    version: int = 0
+    language: str = ""
+    published: datetime.datetime | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Article:
+        """An article from a JSON object with the keys of the `tagwire` CLI's
+        JSONL input: id, source, version, title, body, language,
+        published_time (RFC 3339) and metadata. Unknown keys are an error."""
+        known = {"id", "source", "version", "title", "body", "language", "published_time"}
+        unknown = sorted(set(data) - known - {"metadata", "publishedTime"})
+        if unknown:
+            raise ValueError(f"unknown article field {unknown[0]!r}")
+        for key in ("id", "source", "title", "body", "language"):
+            if not isinstance(data.get(key, ""), str):
+                raise ValueError(f"{key!r} must be a string")
+        version = data.get("version", 0)
+        if isinstance(version, str) and version.lstrip("-").isdigit():
+            version = int(version)  # the proto3 JSON mapping writes int64 as a string
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ValueError("'version' must be an integer")
+        metadata = data.get("metadata") or {}
+        if not isinstance(metadata, Mapping) or not all(
+            isinstance(v, str) for v in metadata.values()
+        ):
+            raise ValueError("'metadata' must be an object of strings")
+        published = data.get("published_time", data.get("publishedTime"))
+        if published is not None:
+            if not isinstance(published, str):
+                raise ValueError("'published_time' must be an RFC 3339 time string")
+            try:
+                published = datetime.datetime.fromisoformat(published.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(
+                    f"'published_time' must be an RFC 3339 time such as "
+                    f'"2026-11-23T15:00:00Z", not {published!r}'
+                ) from None
+        return cls(
+            body=data.get("body", ""),
+            title=data.get("title", ""),
+            id=data.get("id", ""),
+            source=data.get("source", ""),
+            version=version,
+            language=data.get("language", ""),
+            published=published,
+            metadata=dict(metadata),
+        )
+
+    def to_proto(self) -> article_pb2.Article:
+        message = article_pb2.Article(
+            source=self.source,
+            id=self.id or uuid.uuid4().hex,
+            version=self.version,
+            title=_utf8(self.title),
+            body=_utf8(self.body),
+            language=self.language,
+            metadata=self.metadata,
+        )
+        if self.published is not None:
+            published = self.published
+            if published.tzinfo is None:
+                published = published.replace(tzinfo=datetime.timezone.utc)
+            message.published_time.CopyFrom(_timestamp(published))
+        return message
+
+
+ArticleLike = Article | Mapping[str, Any] | str | bytes
+"""What the tagging calls accept: an Article, a dict with Article's fields
+(see Article.from_dict), or a body (`str`, or `bytes` of UTF-8)."""
+
+
+def to_article(item: ArticleLike) -> Article:
+    if isinstance(item, Article):
+        return item
+    if isinstance(item, (str, bytes)):
+        return Article(body=item)
+    if isinstance(item, Mapping):
+        return Article.from_dict(item)
+    raise TypeError(f"cannot tag a {type(item).__name__}: want Article, dict, str or bytes")
+
+
+def _utf8(text: str | bytes) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    # Text that is not valid Unicode still goes to the server, which answers
+    # with a clear per-article reason (BODY_NOT_UTF8) instead of this client
+    # failing the whole stream: bytes decoded with errors="surrogateescape"
+    # get their original bytes back, other lone surrogates (a JSON "\ud800")
+    # their 3-byte form.
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _timestamp(moment: datetime.datetime) -> timestamp_pb2.Timestamp:
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def kind_protos(kinds: Iterable[Kind | str | int] | None) -> list[Any]:
+    """ConceptKind values for a list of kinds given as Kind, name or number."""
+    return [int(Kind.parse(k)) for k in kinds or ()]
+
+
+def filter_proto(
+    *,
+    kinds: Iterable[Kind | str | int] | None = None,
+    concept_ids: Iterable[str] | None = None,
+    topics: Iterable[str] | None = None,
+    min_score: float = 0.0,
+) -> subscription_service_pb2.SubscribeRequest:
+    """The SubscribeRequest for the keyword arguments of subscribe()."""
+    return subscription_service_pb2.SubscribeRequest(
+        filter=subscription_service_pb2.SubscriptionFilter(
+            kinds=kind_protos(kinds),
+            concept_ids=list(concept_ids or ()),
+            topics=list(topics or ()),
+            min_score=min_score,
+        )
+    )
+
+
+def options_proto(
+    *,
+    kinds: Iterable[Kind | str | int] | None = None,
+    min_score: float = 0.0,
+    overlap: Overlap | str | int | None = None,
+    include_mentions: bool = True,
+    explain: bool = False,
+) -> tagging_pb2.TagOptions:
+    """TagOptions for the keyword arguments of the tagging calls. Offsets in
+    code points are always requested: they are what Mention.start/end hold."""
+    options = tagging_pb2.TagOptions(
+        kinds=kind_protos(kinds),
+        min_score=min_score,
+        overlap_policy=int(Overlap.parse(overlap)) if overlap is not None else 0,  # type: ignore[arg-type]
+        offset_units=[tagging_pb2.OFFSET_UNIT_CODE_POINTS],
+        explain=explain,
+    )
+    if not include_mentions:
+        options.include_mentions = False
+    return options
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One occurrence of a concept in the article.
+
+    `start`/`end` are code point offsets into the field's text, so
+    `article.body[m.start:m.end] == m.text` for a `str` body;
+    `byte_start`/`byte_end` index its UTF-8 bytes.
+    """
+
+    field: str  # "title" or "body"
+    text: str
+    start: int
+    end: int
+    byte_start: int
+    byte_end: int
+    alias: str
+
+    @classmethod
+    def from_proto(cls, mention: tagging_pb2.Mention) -> Mention:
+        return cls(
+            field="title" if mention.field == tagging_pb2.FIELD_TITLE else "body",
+            text=mention.text,
+            start=mention.code_point_start,
+            end=mention.code_point_end,
+            byte_start=mention.byte_start,
+            byte_end=mention.byte_end,
+            alias=mention.alias,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """A concept's attributes from the taxonomy; fields that do not apply to
+    its kind are empty, 0 or None."""
+
+    country_code: str = ""
+    admin1: str = ""
+    iptc_code: str = ""
+    geonames_id: int = 0
+    population: int = 0
+    latitude: float | None = None
+    longitude: float | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_proto(cls, attributes: tagging_pb2.Attributes) -> Attributes:
+        return cls(
+            country_code=attributes.country_code,
+            admin1=attributes.admin1,
+            iptc_code=attributes.iptc_code,
+            geonames_id=attributes.geonames_id,
+            population=attributes.population,
+            latitude=attributes.latitude if attributes.HasField("latitude") else None,
+            longitude=attributes.longitude if attributes.HasField("longitude") else None,
+            extra=dict(attributes.extra),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A concept found in the article, scored in [0, 1]."""
+
+    concept_id: str
+    kind: Kind
+    name: str
+    score: float
+    count: int
+    in_title: bool
+    broader_id: str
+    attributes: Attributes
+    mentions: tuple[Mention, ...]
+    explanation: str
+
+    @classmethod
+    def from_proto(cls, tag: tagging_pb2.Tag) -> Tag:
+        return cls(
+            concept_id=tag.concept_id,
+            kind=Kind(tag.kind),
+            name=tag.name,
+            score=tag.score,
+            count=tag.count,
+            in_title=tag.in_title,
+            broader_id=tag.broader_id,
+            attributes=Attributes.from_proto(tag.attributes),
+            mentions=tuple(Mention.from_proto(m) for m in tag.mentions),
+            explanation=tag.explanation,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A subject the article is about (an IPTC Media Topic), scored in [0, 1]."""
+
+    concept_id: str
+    name: str
+    iptc_code: str
+    score: float
+    broader_id: str
+    matched_keywords: tuple[str, ...]
+    explanation: str
+
+    @classmethod
+    def from_proto(cls, topic: tagging_pb2.Topic) -> Topic:
+        return cls(
+            concept_id=topic.concept_id,
+            name=topic.name,
+            iptc_code=topic.iptc_code,
+            score=topic.score,
+            broader_id=topic.broader_id,
+            matched_keywords=tuple(topic.matched_keywords),
+            explanation=topic.explanation,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedArticle:
+    """The result of tagging one article: its tags and topics, each by
+    descending score. `sequence` is the article's position on a stream (None
+    for `tag()` and subscriptions)."""
+
+    source: str
+    id: str
+    version: int
+    taxonomy_version: str
+    tags: tuple[Tag, ...]
+    topics: tuple[Topic, ...]
+    sequence: int | None = None
+    proto: tagging_pb2.TaggedArticle = field(
+        default_factory=tagging_pb2.TaggedArticle, repr=False, compare=False
+    )
+
+    ok = True
+
+    @classmethod
+    def from_proto(
+        cls, tagged: tagging_pb2.TaggedArticle, sequence: int | None = None
+    ) -> TaggedArticle:
+        return cls(
+            source=tagged.source,
+            id=tagged.id,
+            version=tagged.version,
+            taxonomy_version=tagged.taxonomy_version,
+            tags=tuple(Tag.from_proto(t) for t in tagged.tags),
+            topics=tuple(Topic.from_proto(t) for t in tagged.topics),
+            sequence=sequence,
+            proto=tagged,
+        )
+
+    def of_kind(self, kind: Kind | str) -> list[Tag]:
+        """The tags of one kind, by descending score."""
+        wanted = Kind.parse(kind)
+        return [t for t in self.tags if t.kind == wanted]
+
+    @property
+    def people(self) -> list[Tag]:
+        return self.of_kind(Kind.PERSON)
+
+    @property
+    def organizations(self) -> list[Tag]:
+        return self.of_kind(Kind.ORGANIZATION)
+
+    @property
+    def locations(self) -> list[Tag]:
+        return self.of_kind(Kind.LOCATION)
+
+    @property
+    def concept_ids(self) -> list[str]:
+        """Ids of the tags, by descending score (topics not included)."""
+        return [t.concept_id for t in self.tags]
+
+
+Result = TaggedArticle | ArticleError
+"""What a stream yields for each article, in order: its TaggedArticle, or the
+ArticleError that says why it has none. Both have `.ok`, `.id` and `.sequence`."""

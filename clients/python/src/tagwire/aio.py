@@ -1,0 +1,325 @@
+"""The asyncio tagwire client: tagwire.Client's calls as coroutines and
+async iterators, on grpc.aio.
+
+    import tagwire.aio
+
+    async with tagwire.aio.Client("127.0.0.1:50051") as client:
+        result = await client.tag("NATO ministers met in Kyiv.")
+        async for result in client.tag_many(articles):  # Iterable or AsyncIterable
+            ...
+        async for tagged in client.subscribe(kinds=["LOCATION"]):
+            ...
+
+A Client belongs to the event loop it was created in; share it between the
+loop's tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import datetime
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from types import TracebackType
+from typing import Any
+
+import grpc
+import grpc.aio
+
+from tagwire._common import (
+    DEFAULT_TARGET,
+    DEFAULT_TIMEOUT,
+    TLS,
+    ChannelConfig,
+    call_error,
+    one_article,
+    stream_result,
+)
+from tagwire._model import (
+    Article,
+    ArticleLike,
+    Kind,
+    Overlap,
+    Result,
+    TaggedArticle,
+    filter_proto,
+    options_proto,
+    to_article,
+)
+from tagwire.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    subscription_service_pb2_grpc,
+    tagging_pb2,
+    tagging_service_pb2,
+    tagging_service_pb2_grpc,
+)
+
+
+class Client:
+    """A connection to a tagwired server, for asyncio. The arguments and
+    behaviour are those of tagwire.Client."""
+
+    def __init__(
+        self,
+        target: str = DEFAULT_TARGET,
+        *,
+        token: str | None = None,
+        tls: TLS | bool | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        options: list[tuple[str, Any]] | None = None,
+    ) -> None:
+        self._config = ChannelConfig(target, token, tls, timeout, options)
+        if self._config.credentials is None:
+            self._channel = grpc.aio.insecure_channel(target, options=self._config.options)
+        else:
+            self._channel = grpc.aio.secure_channel(
+                target, self._config.credentials, options=self._config.options
+            )
+        self._tagging = tagging_service_pb2_grpc.TaggingServiceStub(self._channel)
+        self._subscription = subscription_service_pb2_grpc.SubscriptionServiceStub(self._channel)
+        self._admin = admin_service_pb2_grpc.AdminServiceStub(self._channel)
+
+    async def close(self) -> None:
+        """Closes the connection; calls in progress end with CANCELLED."""
+        await self._channel.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def tag(
+        self,
+        body: str | bytes | Article,
+        *,
+        title: str | bytes = "",
+        id: str = "",
+        source: str = "",
+        version: int = 0,
+        language: str = "",
+        published: datetime.datetime | None = None,
+        metadata: dict[str, str] | None = None,
+        kinds: Iterable[Kind | str] | None = None,
+        min_score: float = 0.0,
+        overlap: Overlap | str | None = None,
+        include_mentions: bool = True,
+        explain: bool = False,
+        timeout: float | None = None,
+    ) -> TaggedArticle:
+        """Tags one article; see tagwire.Client.tag."""
+        article = one_article(body, title, id, source, version, language, published, metadata)
+        message = article.to_proto()
+        request = tagging_service_pb2.TagRequest(
+            article=message,
+            options=options_proto(
+                kinds=kinds,
+                min_score=min_score,
+                overlap=overlap,
+                include_mentions=include_mentions,
+                explain=explain,
+            ),
+        )
+        try:
+            response = await self._tagging.Tag(
+                request,
+                timeout=self._config.call_timeout(timeout),
+                metadata=self._config.metadata,
+            )
+        except grpc.RpcError as error:
+            raise call_error(error, article=message) from None
+        return TaggedArticle.from_proto(response.tagged_article)
+
+    def tag_many(
+        self,
+        articles: Iterable[ArticleLike] | AsyncIterable[ArticleLike],
+        *,
+        kinds: Iterable[Kind | str] | None = None,
+        min_score: float = 0.0,
+        overlap: Overlap | str | None = None,
+        include_mentions: bool = True,
+        explain: bool = False,
+        timeout: float | None = None,
+    ) -> ResultStream:
+        """Tags `articles` (an iterable or async iterable) on one stream;
+        `async for` over the result yields one Result per article, in order.
+        See tagwire.Client.tag_many."""
+        options = options_proto(
+            kinds=kinds,
+            min_score=min_score,
+            overlap=overlap,
+            include_mentions=include_mentions,
+            explain=explain,
+        )
+        return ResultStream(self._tagging, self._config, articles, options, timeout)
+
+    def subscribe(
+        self,
+        *,
+        kinds: Iterable[Kind | str] | None = None,
+        concept_ids: Iterable[str] | None = None,
+        topics: Iterable[str] | None = None,
+        min_score: float = 0.0,
+        timeout: float | None = None,
+    ) -> Subscription:
+        """Tagged articles that pass the filter, as an async iterator; see
+        tagwire.Client.subscribe."""
+        request = filter_proto(
+            kinds=kinds, concept_ids=concept_ids, topics=topics, min_score=min_score
+        )
+        call = self._subscription.Subscribe(
+            request, timeout=timeout, metadata=self._config.metadata
+        )
+        return Subscription(call)
+
+    async def taxonomy(self, *, timeout: float | None = None) -> admin_service_pb2.TaxonomyInfo:
+        """The taxonomy being served; see tagwire.Client.taxonomy."""
+        response = await self._unary(
+            self._admin.GetTaxonomy, admin_service_pb2.GetTaxonomyRequest(), timeout
+        )
+        return response.taxonomy  # type: ignore[no-any-return]
+
+    async def reload_taxonomy(
+        self, *, timeout: float | None = None
+    ) -> admin_service_pb2.ReloadTaxonomyResponse:
+        """Reloads the server's taxonomy; see tagwire.Client.reload_taxonomy."""
+        return await self._unary(  # type: ignore[no-any-return]
+            self._admin.ReloadTaxonomy, admin_service_pb2.ReloadTaxonomyRequest(), timeout
+        )
+
+    async def stats(
+        self, *, timeout: float | None = None
+    ) -> admin_service_pb2.GetServerStatsResponse:
+        """The server's counters; see tagwire.Client.stats."""
+        return await self._unary(  # type: ignore[no-any-return]
+            self._admin.GetServerStats, admin_service_pb2.GetServerStatsRequest(), timeout
+        )
+
+    async def _unary(self, method: Any, request: Any, timeout: float | None) -> Any:
+        try:
+            return await method(
+                request,
+                timeout=self._config.call_timeout(timeout),
+                metadata=self._config.metadata,
+            )
+        except grpc.RpcError as error:
+            raise call_error(error) from None
+
+
+class ResultStream(AsyncIterator[Result]):
+    """The results of Client.tag_many, in input order; see
+    tagwire.client.ResultStream. Use from one task."""
+
+    def __init__(
+        self,
+        stub: tagging_service_pb2_grpc.TaggingServiceStub,
+        config: ChannelConfig,
+        articles: Iterable[ArticleLike] | AsyncIterable[ArticleLike],
+        options: tagging_pb2.TagOptions,
+        timeout: float | None,
+    ) -> None:
+        self._articles = articles
+        self._options = options
+        self._unanswered: collections.deque[Article] = collections.deque()
+        self._input_error: BaseException | None = None
+        self._done = False
+        self._call = stub.TagStream(self._requests(), timeout=timeout, metadata=config.metadata)
+
+    async def _requests(self) -> AsyncIterator[tagging_service_pb2.TagStreamRequest]:
+        """The request messages; grpc.aio writes each before taking the next."""
+        yield tagging_service_pb2.TagStreamRequest(options=self._options)
+        try:
+            async for item in _aiter(self._articles):
+                article = to_article(item)
+                message = article.to_proto()
+                if message.id != article.id:
+                    article = dataclasses.replace(article, id=message.id)
+                self._unanswered.append(article)
+                yield tagging_service_pb2.TagStreamRequest(article=message)
+        except Exception as error:  # noqa: BLE001 - re-raised by __anext__
+            self._input_error = error
+
+    def __aiter__(self) -> ResultStream:
+        return self
+
+    async def __anext__(self) -> Result:
+        if self._done:
+            raise StopAsyncIteration
+        try:
+            response = await self._call.read()
+        except grpc.RpcError as error:
+            self._done = True
+            raise call_error(error, unanswered=list(self._unanswered)) from None
+        if response is grpc.aio.EOF:
+            self._done = True
+            if self._input_error is not None:
+                input_error, self._input_error = self._input_error, None
+                raise input_error
+            raise StopAsyncIteration
+        self._unanswered.popleft()
+        return stream_result(response)
+
+    def cancel(self) -> None:
+        """Abandons the stream: articles without a result are not processed."""
+        self._call.cancel()
+
+    async def __aenter__(self) -> ResultStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.cancel()
+
+
+class Subscription(AsyncIterator[TaggedArticle]):
+    """Tagged articles as the server tags them, until cancel() (or leaving an
+    `async with` block)."""
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+        self._cancelled = False
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> TaggedArticle:
+        try:
+            response = await self._call.read()
+        except grpc.RpcError as error:
+            if self._cancelled and error.code() == grpc.StatusCode.CANCELLED:
+                raise StopAsyncIteration from None
+            raise call_error(error) from None
+        except asyncio.CancelledError:
+            if self._cancelled:  # grpc.aio's answer to reading a cancelled call
+                raise StopAsyncIteration from None
+            raise
+        if response is grpc.aio.EOF:
+            raise StopAsyncIteration
+        return TaggedArticle.from_proto(response.tagged_article)
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._call.cancel()
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.cancel()
+
+
+async def _aiter(
+    items: Iterable[ArticleLike] | AsyncIterable[ArticleLike],
+) -> AsyncIterator[ArticleLike]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item

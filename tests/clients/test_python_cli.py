@@ -1,0 +1,188 @@
+"""The `tagwire` console command of the Python client against a real
+tagwired, and `pip install ./clients/python` into a fresh virtual environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+from conftest import CLIENT_SOURCE, ROOT, wait_until
+
+import tagwire
+
+RUN_TIMEOUT = 60
+
+
+def cli(*args: str, stdin: bytes = b"", target: str | None = None, env=None):
+    """Runs `tagwire ARGS` (this checkout's code) and returns the process."""
+    environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), **(env or {}))
+    environment.pop("TAGWIRE_TOKEN", None)
+    if target:
+        environment["TAGWIRE_TARGET"] = target
+    return subprocess.run(
+        [sys.executable, "-m", "tagwire.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=RUN_TIMEOUT,
+        env=environment,
+        check=False,
+    )
+
+
+def json_lines(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+def test_stream_jsonl_from_stdin(server):
+    lines = [
+        json.dumps({"id": "a", "body": "NATO ministers met in Kyiv."}),
+        "",
+        "{not json",
+        json.dumps({"id": "b", "body": "caf\udce9", "source": "s"}, ensure_ascii=False),
+        json.dumps({"id": "c", "title": "Emmanuel Macron", "body": "In Paris."}),
+        json.dumps({"id": "d", "body": "x", "colour": "red"}),
+    ]
+    stdin = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
+    done = cli("stream", "--no-mentions", stdin=stdin, target=server.address)
+    assert done.returncode == 2, done.stderr
+    out = json_lines(done.stdout)
+    assert [o["id"] for o in out] == ["a", "c"]
+    assert {t["conceptId"] for t in out[0]["tags"]} == {"org:nato", "geo:703448"}
+    assert all("mentions" not in t for t in out[0]["tags"])
+    errors = done.stderr.decode().splitlines()
+    assert errors[0].startswith("<stdin>:3: bad article:"), errors
+    assert errors[1] == "<stdin>:6: bad article: unknown article field 'colour'", errors
+    assert errors[2].startswith("<stdin>:4: b: BODY_NOT_UTF8: "), errors
+
+
+def test_tag_files_in_order_with_kind_filter(server, tmp_path):
+    text = tmp_path / "story.txt"
+    text.write_text("Summit in Kyiv\nNATO ministers met in Kyiv on Tuesday.\n")
+    jsonl = tmp_path / "more.jsonl"
+    jsonl.write_text(json.dumps({"id": "j1", "body": "The ECB met in Frankfurt."}) + "\n")
+    done = cli("tag", str(text), str(jsonl), "--kind", "LOCATION", target=server.address)
+    assert done.returncode == 0, done.stderr
+    out = json_lines(done.stdout)
+    assert [o["id"] for o in out] == ["story.txt", "j1"]
+    assert [t["conceptId"] for t in out[0]["tags"]] == ["geo:703448"]
+    assert out[0]["tags"][0]["inTitle"] is True
+    assert [t["conceptId"] for t in out[1]["tags"]] == ["geo:2925533"]
+    missing = cli("tag", str(tmp_path / "nope.txt"), target=server.address)
+    assert missing.returncode == 2 and b"nope.txt: No such file" in missing.stderr
+
+
+def test_progress_bar_on_request(server):
+    stdin = b"".join(
+        json.dumps({"id": f"p{i}", "body": "Kyiv"}).encode() + b"\n" for i in range(50)
+    )
+    done = cli("stream", "--progress", stdin=stdin, target=server.address)
+    assert done.returncode == 0, done.stderr
+    assert len(json_lines(done.stdout)) == 50
+    assert b"50 articles" in done.stderr
+    quiet = cli("stream", stdin=stdin, target=server.address)
+    assert quiet.stderr == b""  # not a terminal: no bar by default
+
+
+def test_subscribe_prints_what_others_tag(server):
+    environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), TAGWIRE_TARGET=server.address)
+    subscriber = subprocess.Popen(
+        [sys.executable, "-m", "tagwire.cli", "subscribe", "--kind", "PERSON", "--count", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    try:
+        with tagwire.Client(server.address) as client:
+            before = client.stats().active_subscriptions
+            wait_until(lambda: client.stats().active_subscriptions > before, what="subscriber")
+            bodies = [
+                "Kyiv",
+                "Emmanuel Macron in Paris",
+                "NATO",
+                "Vladimir Putin",
+                "Emmanuel Macron",
+            ]
+            list(client.tag_many({"id": f"s{i}", "body": b} for i, b in enumerate(bodies)))
+        out, err = subscriber.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        subscriber.kill()
+    assert subscriber.returncode == 0, err
+    assert [o["id"] for o in json_lines(out)] == ["s1", "s3"]
+
+
+def test_admin_commands(server):
+    taxonomy = cli("taxonomy", target=server.address)
+    assert taxonomy.returncode == 0 and json_lines(taxonomy.stdout)[0]["conceptCount"] == 220
+    stats = cli("stats", target=server.address)
+    assert stats.returncode == 0 and "workerThreads" in json_lines(stats.stdout)[0]
+    reload = cli("reload", target=server.address)
+    assert reload.returncode == 0 and "taxonomy" in json_lines(reload.stdout)[0]
+
+
+def test_unreachable_server_and_bad_token(start_module_server, tmp_path_factory):
+    down = cli("--timeout", "3", "stats", target="127.0.0.1:1")
+    assert down.returncode == 1
+    assert down.stderr.decode().startswith("tagwire: 127.0.0.1:1: UNAVAILABLE")
+    token = tmp_path_factory.mktemp("token") / "token"
+    token.write_text("right\n")
+    server = start_module_server(token_file=token)
+    refused = cli("stats", target=server.address, env={"TAGWIRE_TOKEN": "wrong"})
+    assert refused.returncode == 1 and b"UNAUTHENTICATED" in refused.stderr
+    accepted = cli("--token-file", str(token), "stats", target=server.address)
+    assert accepted.returncode == 0, accepted.stderr
+
+
+def test_pip_install_into_a_fresh_venv(server, tmp_path):
+    """`pip install ./clients/python` on a clean virtual environment gives a
+    working package and console command (dependencies from PyPI)."""
+    # A copy, so the in-tree build directory pip leaves is not in the checkout.
+    package = tmp_path / "python"
+    shutil.copytree(ROOT / "clients" / "python", package, ignore=shutil.ignore_patterns("build"))
+    environment = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / "bin" / "python"
+    install = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            str(ROOT / "clients" / "python"),
+        ],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr.decode()[-2000:]
+    command = environment / "bin" / "tagwire"
+    version = subprocess.run(
+        [str(command), "--version"], capture_output=True, timeout=RUN_TIMEOUT, check=False
+    )
+    assert version.stdout.decode().strip() == f"tagwire {tagwire.__version__}"
+    script = (
+        "import sys, tagwire\n"
+        "with tagwire.Client(sys.argv[1]) as c:\n"
+        "    print(tagwire.__file__)\n"
+        "    print(','.join(c.tag('NATO met in Kyiv.').concept_ids))\n"
+    )
+    run = subprocess.run(
+        [str(python), "-c", script, server.address],
+        capture_output=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    location, concepts = run.stdout.decode().splitlines()
+    assert Path(location).is_relative_to(environment)
+    assert concepts == "geo:703448,org:nato"
+    typed = Path(location).parent / "py.typed"
+    assert typed.exists() and (Path(location).parent / "v1" / "tagging_pb2.pyi").exists()
