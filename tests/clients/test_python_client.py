@@ -413,3 +413,51 @@ def test_tls_and_mtls(start_module_server, tmp_path_factory):
         assert caught.value.code == grpc.StatusCode.UNAVAILABLE
     with pytest.raises(ValueError, match="cert and key go together"):
         tagwire.Client(target, tls=tagwire.TLS(cert=directory / "client.pem"))
+
+
+# ---------------------------------------------------------------------------
+# Retries
+
+
+def test_idempotent_calls_are_retried_when_unavailable():
+    """Tag and the admin reads are retried on UNAVAILABLE, ReloadTaxonomy is
+    not. tagwired cannot be made to answer UNAVAILABLE on demand, so a
+    scripted gRPC server stands in for it here: it counts the attempts and
+    refuses each."""
+    from concurrent import futures
+
+    attempts: dict[str, int] = {}
+
+    class Refuser(grpc.GenericRpcHandler):
+        def service(self, handler_call_details):
+            method = handler_call_details.method
+
+            def refuse(request, context):
+                attempts[method] = attempts.get(method, 0) + 1
+                context.abort(grpc.StatusCode.UNAVAILABLE, "restarting")
+
+            return grpc.unary_unary_rpc_method_handler(refuse)
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server.add_generic_rpc_handlers((Refuser(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        with tagwire.Client(f"127.0.0.1:{port}") as client:
+            for call in (
+                lambda: client.tag("Kyiv"),
+                client.stats,
+                client.taxonomy,
+                client.reload_taxonomy,
+            ):
+                with pytest.raises(tagwire.CallError) as caught:
+                    call()
+                assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+    finally:
+        server.stop(None)
+    assert attempts == {
+        "/tagwire.v1.TaggingService/Tag": 5,
+        "/tagwire.v1.AdminService/GetServerStats": 5,
+        "/tagwire.v1.AdminService/GetTaxonomy": 5,
+        "/tagwire.v1.AdminService/ReloadTaxonomy": 1,
+    }
