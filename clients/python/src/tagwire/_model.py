@@ -1,10 +1,12 @@
 """The Python face of tagwire.v1: articles in, tagged articles and errors out.
 
-Results are frozen dataclasses built from the protobuf messages, with Python
-conventions: enums instead of integers, `start`/`end` offsets in code points
-(so `body[m.start:m.end] == m.text` on a `str` body), None for "not set". The
-message each was built from stays reachable as `.proto` for anything the
-dataclasses leave out (and for the proto3 JSON mapping).
+Results (TaggedArticle, Tag, Mention…) are read-only views of the protobuf
+messages with Python conventions: enums instead of integers, `start`/`end`
+offsets in code points (so `body[m.start:m.end] == m.text` on a `str` body),
+None for "not set". A view reads its message's fields only when asked, so a
+stream consumer that looks at a few fields does not pay for converting all of
+them. The message itself is `.proto`, for anything the views leave out (and
+for the proto3 JSON mapping).
 """
 
 from __future__ import annotations
@@ -345,8 +347,30 @@ def options_proto(
 # Results
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class _View:
+    """A read-only view of a protobuf result message (`proto`). Fields are
+    read from the message when asked for, so results nobody looks into cost
+    nothing to convert."""
+
+    __slots__ = ("proto",)
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, proto: Any) -> None:
+        self.proto = proto
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(
+            getattr(self, name) == getattr(other, name) for name in self._fields
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Mention(_View):
     """One occurrence of a concept in the article.
 
     `start`/`end` are code point offsets into the field's text, so
@@ -354,144 +378,273 @@ class Mention:
     `byte_start`/`byte_end` index its UTF-8 bytes.
     """
 
-    field: str  # "title" or "body"
-    text: str
-    start: int
-    end: int
-    byte_start: int
-    byte_end: int
-    alias: str
+    __slots__ = ()
+    proto: tagging_pb2.Mention
+    _fields = ("field", "text", "start", "end", "byte_start", "byte_end", "alias")
 
-    @classmethod
-    def from_proto(cls, mention: tagging_pb2.Mention) -> Mention:
-        return cls(
-            field="title" if mention.field == tagging_pb2.FIELD_TITLE else "body",
-            text=mention.text,
-            start=mention.code_point_start,
-            end=mention.code_point_end,
-            byte_start=mention.byte_start,
-            byte_end=mention.byte_end,
-            alias=mention.alias,
-        )
+    @property
+    def field(self) -> str:
+        """ "title" or "body"."""
+        return "title" if self.proto.field == tagging_pb2.FIELD_TITLE else "body"
+
+    @property
+    def text(self) -> str:
+        """The matched text as it appears in the article."""
+        return self.proto.text
+
+    @property
+    def start(self) -> int:
+        """Start, in code points, inclusive."""
+        return self.proto.code_point_start
+
+    @property
+    def end(self) -> int:
+        """End, in code points, exclusive."""
+        return self.proto.code_point_end
+
+    @property
+    def byte_start(self) -> int:
+        """Start, in bytes of the UTF-8 text, inclusive."""
+        return self.proto.byte_start
+
+    @property
+    def byte_end(self) -> int:
+        """End, in bytes of the UTF-8 text, exclusive."""
+        return self.proto.byte_end
+
+    @property
+    def alias(self) -> str:
+        """The taxonomy alias that matched, as written in the taxonomy."""
+        return self.proto.alias
 
 
-@dataclass(frozen=True, slots=True)
-class Attributes:
+class Attributes(_View):
     """A concept's attributes from the taxonomy; fields that do not apply to
     its kind are empty, 0 or None."""
 
-    country_code: str = ""
-    admin1: str = ""
-    iptc_code: str = ""
-    geonames_id: int = 0
-    population: int = 0
-    latitude: float | None = None
-    longitude: float | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_proto(cls, attributes: tagging_pb2.Attributes) -> Attributes:
-        return cls(
-            country_code=attributes.country_code,
-            admin1=attributes.admin1,
-            iptc_code=attributes.iptc_code,
-            geonames_id=attributes.geonames_id,
-            population=attributes.population,
-            latitude=attributes.latitude if attributes.HasField("latitude") else None,
-            longitude=attributes.longitude if attributes.HasField("longitude") else None,
-            extra=dict(attributes.extra),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """A concept found in the article, scored in [0, 1]."""
-
-    concept_id: str
-    kind: Kind
-    name: str
-    score: float
-    count: int
-    in_title: bool
-    broader_id: str
-    attributes: Attributes
-    mentions: tuple[Mention, ...]
-    explanation: str
-
-    @classmethod
-    def from_proto(cls, tag: tagging_pb2.Tag) -> Tag:
-        return cls(
-            concept_id=tag.concept_id,
-            kind=Kind(tag.kind),
-            name=tag.name,
-            score=tag.score,
-            count=tag.count,
-            in_title=tag.in_title,
-            broader_id=tag.broader_id,
-            attributes=Attributes.from_proto(tag.attributes),
-            mentions=tuple(Mention.from_proto(m) for m in tag.mentions),
-            explanation=tag.explanation,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    """A subject the article is about (an IPTC Media Topic), scored in [0, 1]."""
-
-    concept_id: str
-    name: str
-    iptc_code: str
-    score: float
-    broader_id: str
-    matched_keywords: tuple[str, ...]
-    explanation: str
-
-    @classmethod
-    def from_proto(cls, topic: tagging_pb2.Topic) -> Topic:
-        return cls(
-            concept_id=topic.concept_id,
-            name=topic.name,
-            iptc_code=topic.iptc_code,
-            score=topic.score,
-            broader_id=topic.broader_id,
-            matched_keywords=tuple(topic.matched_keywords),
-            explanation=topic.explanation,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TaggedArticle:
-    """The result of tagging one article: its tags and topics, each by
-    descending score. `sequence` is the article's position on a stream (None
-    for `tag()` and subscriptions)."""
-
-    source: str
-    id: str
-    version: int
-    taxonomy_version: str
-    tags: tuple[Tag, ...]
-    topics: tuple[Topic, ...]
-    sequence: int | None = None
-    proto: tagging_pb2.TaggedArticle = field(
-        default_factory=tagging_pb2.TaggedArticle, repr=False, compare=False
+    __slots__ = ()
+    proto: tagging_pb2.Attributes
+    _fields = (
+        "country_code",
+        "admin1",
+        "iptc_code",
+        "geonames_id",
+        "population",
+        "latitude",
+        "longitude",
+        "extra",
     )
 
+    @property
+    def country_code(self) -> str:
+        """ISO 3166-1 alpha-2, e.g. "FR"."""
+        return self.proto.country_code
+
+    @property
+    def admin1(self) -> str:
+        """GeoNames first-level administrative division code."""
+        return self.proto.admin1
+
+    @property
+    def iptc_code(self) -> str:
+        """IPTC Media Topic code, e.g. "medtop:11000000"."""
+        return self.proto.iptc_code
+
+    @property
+    def geonames_id(self) -> int:
+        return self.proto.geonames_id
+
+    @property
+    def population(self) -> int:
+        return self.proto.population
+
+    @property
+    def latitude(self) -> float | None:
+        return self.proto.latitude if self.proto.HasField("latitude") else None
+
+    @property
+    def longitude(self) -> float | None:
+        return self.proto.longitude if self.proto.HasField("longitude") else None
+
+    @property
+    def extra(self) -> dict[str, str]:
+        """Other attributes the taxonomy gives the concept."""
+        return dict(self.proto.extra)
+
+
+class Tag(_View):
+    """A concept found in the article, scored in [0, 1]."""
+
+    __slots__ = ("_mentions",)
+    proto: tagging_pb2.Tag
+    _fields = (
+        "concept_id",
+        "kind",
+        "name",
+        "score",
+        "count",
+        "in_title",
+        "broader_id",
+        "attributes",
+        "mentions",
+        "explanation",
+    )
+
+    def __init__(self, proto: tagging_pb2.Tag) -> None:
+        super().__init__(proto)
+        self._mentions: tuple[Mention, ...] | None = None
+
+    @property
+    def concept_id(self) -> str:
+        """The concept's stable id, e.g. "geo:2988507" or "org:nato"."""
+        return self.proto.concept_id
+
+    @property
+    def kind(self) -> Kind:
+        return Kind(self.proto.kind)
+
+    @property
+    def name(self) -> str:
+        """The concept's canonical name."""
+        return self.proto.name
+
+    @property
+    def score(self) -> float:
+        """Relevance to the article in [0, 1]; higher is more central."""
+        return self.proto.score
+
+    @property
+    def count(self) -> int:
+        """Mentions in title and body (filled even without mention lists)."""
+        return self.proto.count
+
+    @property
+    def in_title(self) -> bool:
+        return self.proto.in_title
+
+    @property
+    def broader_id(self) -> str:
+        """The broader concept (a city's country), or ""."""
+        return self.proto.broader_id
+
+    @property
+    def attributes(self) -> Attributes:
+        return Attributes(self.proto.attributes)
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]:
+        """Title first, then body, each in text order; () when mentions were
+        not requested."""
+        if self._mentions is None:
+            self._mentions = tuple(Mention(m) for m in self.proto.mentions)
+        return self._mentions
+
+    @property
+    def explanation(self) -> str:
+        """How the tag was resolved and scored (explain=True only)."""
+        return self.proto.explanation
+
+
+class Topic(_View):
+    """A subject the article is about (an IPTC Media Topic), scored in [0, 1]."""
+
+    __slots__ = ()
+    proto: tagging_pb2.Topic
+    _fields = (
+        "concept_id",
+        "name",
+        "iptc_code",
+        "score",
+        "broader_id",
+        "matched_keywords",
+        "explanation",
+    )
+
+    @property
+    def concept_id(self) -> str:
+        """E.g. "topic:medtop:11000000"."""
+        return self.proto.concept_id
+
+    @property
+    def name(self) -> str:
+        return self.proto.name
+
+    @property
+    def iptc_code(self) -> str:
+        """E.g. "medtop:11000000"."""
+        return self.proto.iptc_code
+
+    @property
+    def score(self) -> float:
+        return self.proto.score
+
+    @property
+    def broader_id(self) -> str:
+        return self.proto.broader_id
+
+    @property
+    def matched_keywords(self) -> tuple[str, ...]:
+        return tuple(self.proto.matched_keywords)
+
+    @property
+    def explanation(self) -> str:
+        return self.proto.explanation
+
+
+class TaggedArticle(_View):
+    """The result of tagging one article: its tags and topics, each by
+    descending score. `sequence` is the article's position on a stream (None
+    for `tag()` and subscriptions). `proto` is the tagwire.v1.TaggedArticle
+    message it reads from (e.g. for json_format.MessageToJson)."""
+
+    __slots__ = ("sequence", "_tags", "_topics")
+    proto: tagging_pb2.TaggedArticle
+    _fields = ("source", "id", "version", "taxonomy_version", "tags", "topics", "sequence")
+
     ok = True
+
+    def __init__(self, proto: tagging_pb2.TaggedArticle, sequence: int | None = None) -> None:
+        super().__init__(proto)
+        self.sequence = sequence
+        self._tags: tuple[Tag, ...] | None = None
+        self._topics: tuple[Topic, ...] | None = None
 
     @classmethod
     def from_proto(
         cls, tagged: tagging_pb2.TaggedArticle, sequence: int | None = None
     ) -> TaggedArticle:
-        return cls(
-            source=tagged.source,
-            id=tagged.id,
-            version=tagged.version,
-            taxonomy_version=tagged.taxonomy_version,
-            tags=tuple(Tag.from_proto(t) for t in tagged.tags),
-            topics=tuple(Topic.from_proto(t) for t in tagged.topics),
-            sequence=sequence,
-            proto=tagged,
-        )
+        return cls(tagged, sequence)
+
+    @property
+    def source(self) -> str:
+        return self.proto.source
+
+    @property
+    def id(self) -> str:
+        return self.proto.id
+
+    @property
+    def version(self) -> int:
+        return self.proto.version
+
+    @property
+    def taxonomy_version(self) -> str:
+        """The taxonomy that produced this result (16 hex digits)."""
+        return self.proto.taxonomy_version
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        """The concepts found, by descending score."""
+        if self._tags is None:
+            self._tags = tuple(Tag(t) for t in self.proto.tags)
+        return self._tags
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """The topics, by descending score."""
+        if self._topics is None:
+            self._topics = tuple(Topic(t) for t in self.proto.topics)
+        return self._topics
 
     def of_kind(self, kind: Kind | str) -> list[Tag]:
         """The tags of one kind, by descending score."""
@@ -513,7 +666,7 @@ class TaggedArticle:
     @property
     def concept_ids(self) -> list[str]:
         """Ids of the tags, by descending score (topics not included)."""
-        return [t.concept_id for t in self.tags]
+        return [t.concept_id for t in self.proto.tags]
 
 
 Result = TaggedArticle | ArticleError
