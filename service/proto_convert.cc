@@ -18,6 +18,8 @@ absl::StatusOr<TagOptions> TagOptionsFromProto(const v1::TagOptions& proto) {
     options.kind_mask = 0;
     for (int kind : proto.kinds()) {
       switch (kind) {
+        case v1::CONCEPT_KIND_UNSPECIFIED:
+          break;  // ignored, as the contract says
         case v1::CONCEPT_KIND_TOPIC:
           options.kind_mask |= KindBit(ConceptKind::kTopic);
           break;
@@ -37,6 +39,7 @@ absl::StatusOr<TagOptions> TagOptionsFromProto(const v1::TagOptions& proto) {
           return absl::InvalidArgumentError(StrCat("unknown concept kind ", kind));
       }
     }
+    if (options.kind_mask == 0) options.kind_mask = kAllKinds;  // only UNSPECIFIED: no filter
   }
   switch (proto.overlap_policy()) {
     case v1::OVERLAP_POLICY_UNSPECIFIED:

@@ -52,6 +52,18 @@ TEST(TagOptionsFromProtoTest, RejectsOutOfRangeValues) {
   EXPECT_EQ(TagOptionsFromProto(proto).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(TagOptionsFromProtoTest, IgnoresUnspecifiedKinds) {
+  v1::TagOptions proto;
+  proto.add_kinds(v1::CONCEPT_KIND_UNSPECIFIED);
+  auto options = TagOptionsFromProto(proto);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->kind_mask, kAllKinds);
+  proto.add_kinds(v1::CONCEPT_KIND_PERSON);
+  options = TagOptionsFromProto(proto);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->kind_mask, KindBit(ConceptKind::kPerson));
+}
+
 TEST(TaggedArticleToProtoTest, CarriesIdentityTagsMentionsAndTopics) {
   auto taxonomy = Compile(
       R"({"id":"geo:703448","kind":"LOCATION","name":"Kyiv","aliases":["Київ"],"attributes":{"country_code":"UA","geonames_id":703448,"lat":50.45,"lon":30.52,"population":2797553}}
