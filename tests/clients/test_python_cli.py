@@ -54,10 +54,86 @@ def test_stream_jsonl_from_stdin(server):
     assert [o["id"] for o in out] == ["a", "c"]
     assert {t["conceptId"] for t in out[0]["tags"]} == {"org:nato", "geo:703448"}
     assert all("mentions" not in t for t in out[0]["tags"])
-    errors = done.stderr.decode().splitlines()
+    errors = done.stderr.decode().splitlines()  # in input order
+    assert len(errors) == 3, errors
     assert errors[0].startswith("<stdin>:3: bad article:"), errors
-    assert errors[1] == "<stdin>:6: bad article: unknown article field 'colour'", errors
-    assert errors[2].startswith("<stdin>:4: b: BODY_NOT_UTF8: "), errors
+    assert errors[1].startswith("<stdin>:4: b: BODY_NOT_UTF8: "), errors
+    assert errors[2] == "<stdin>:6: bad article: unknown article field 'colour'", errors
+
+
+def test_values_an_article_cannot_carry_are_reported_and_skipped(server):
+    lines = [
+        {"id": "big", "body": "Kyiv", "version": 10**20},
+        {"id": "old", "body": "Kyiv", "published_time": "0001-01-01T00:00:00+01:00"},
+        {"id": "caf\udce9", "body": "Kyiv"},
+        {"id": "ok", "body": "Kyiv", "title": None, "published_time": "2026-11-23T15:00:00.5Z"},
+        {"id": "meta", "body": "Kyiv", "metadata": {"desk": "\ud800"}},
+    ]
+    stdin = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    done = cli("stream", stdin=stdin, target=server.address)
+    assert done.returncode == 2, done.stderr
+    assert [o["id"] for o in json_lines(done.stdout)] == ["ok"]
+    errors = done.stderr.decode().splitlines()
+    assert [e.split(": ")[0] for e in errors] == [
+        "<stdin>:1",
+        "<stdin>:2",
+        "<stdin>:3",
+        "<stdin>:5",
+    ], errors
+    assert "does not fit in 64 bits" in errors[0]
+    assert "RFC 3339" in errors[1]
+    assert "not valid Unicode" in errors[2] and "not valid Unicode" in errors[3]
+
+
+def test_bad_arguments_exit_2(server):
+    for args in (["stream", "--kind", "PLACE"], ["stream", "--min-score", "2"]):
+        done = cli(*args, target=server.address)
+        assert done.returncode == 2, (args, done.stderr)
+        assert b"usage:" in done.stderr
+
+
+def test_a_closed_pipe_ends_quietly(server):
+    stdin = b"".join(
+        json.dumps({"id": f"p{i}", "body": "NATO in Kyiv. " * 50}).encode() + b"\n"
+        for i in range(3000)
+    )
+    environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), TAGWIRE_TARGET=server.address)
+    pipeline = subprocess.run(
+        f"{sys.executable} -m tagwire.cli stream | head -c 100 >/dev/null; "
+        'echo "exit=${PIPESTATUS[0]}"',
+        shell=True,
+        executable="/bin/bash",
+        input=stdin,
+        capture_output=True,
+        env=environment,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert pipeline.stdout.decode().strip() == "exit=0", pipeline.stderr
+    assert b"Traceback" not in pipeline.stderr and b"Broken pipe" not in pipeline.stderr
+
+
+def test_plain_text_is_read_as_the_cpp_cli_reads_it(server, tmp_path, tagwired_binary):
+    """A BOM, CRLF line ends and blank lines after the title: the Python and
+    the C++ `tagwire tag` print the same result for the same file."""
+    story = tmp_path / "story.txt"
+    story.write_bytes(
+        b"\xef\xbb\xbfEmmanuel Macron meets NATO\r\n\r\n\r\nNATO ministers met in Kyiv.\r\n"
+    )
+    python = cli("tag", str(story), target=server.address)
+    assert python.returncode == 0, python.stderr
+    cpp_cli = Path(tagwired_binary).with_name("tagwire")
+    cpp = subprocess.run(
+        # The Python client always asks for code point offsets.
+        [str(cpp_cli), "tag", "--offsets", "code-points", str(story)],
+        capture_output=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert cpp.returncode == 0, cpp.stderr
+    ours, theirs = json_lines(python.stdout)[0], json_lines(cpp.stdout)[0]
+    assert ours["tags"] == theirs["tags"]
+    assert ours["titleBytes"] == theirs["titleBytes"] and ours["bodyBytes"] == theirs["bodyBytes"]
 
 
 def test_tag_files_in_order_with_kind_filter(server, tmp_path):

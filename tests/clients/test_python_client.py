@@ -65,7 +65,8 @@ def check_e2e_subscription(received: list[tagwire.TaggedArticle]) -> None:
 def test_e2e_stream_and_subscription(server):
     with tagwire.Client(server.address) as client:
         received: list[tagwire.TaggedArticle] = []
-        subscription = client.subscribe()
+        before = client.stats().active_subscriptions
+        subscription = client.subscribe(timeout=120)
 
         def receive():
             for tagged in subscription:
@@ -76,7 +77,7 @@ def test_e2e_stream_and_subscription(server):
 
         reader = threading.Thread(target=receive, daemon=True)
         reader.start()
-        wait_until(lambda: client.stats().active_subscriptions >= 1, what="subscription")
+        wait_until(lambda: client.stats().active_subscriptions > before, what="subscription")
 
         check_e2e_results(list(client.tag_many(e2e_articles())))
 
@@ -89,7 +90,8 @@ def test_e2e_stream_and_subscription_asyncio(server):
     async def scenario():
         async with tagwire.aio.Client(server.address) as client:
             received: list[tagwire.TaggedArticle] = []
-            subscription = client.subscribe()
+            before = (await client.stats()).active_subscriptions
+            subscription = client.subscribe(timeout=120)
 
             async def receive():
                 async for tagged in subscription:
@@ -99,10 +101,12 @@ def test_e2e_stream_and_subscription_asyncio(server):
                         return
 
             reader = asyncio.create_task(receive())
-            for _ in range(200):
-                if (await client.stats()).active_subscriptions >= 1:
+            for _ in range(400):
+                if (await client.stats()).active_subscriptions > before:
                     break
                 await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the subscription never reached the server")
 
             results = [r async for r in client.tag_many(e2e_articles())]
             await asyncio.wait_for(reader, RPC_TIMEOUT)
@@ -312,8 +316,9 @@ def test_tag_many_reports_unanswered_articles_when_the_server_shuts_down(start_s
 
 def test_subscribe_with_a_filter(server):
     with tagwire.Client(server.address) as client:
-        with client.subscribe(kinds=["PERSON"], min_score=0.1) as subscription:
-            wait_until(lambda: client.stats().active_subscriptions >= 1, what="subscription")
+        before = client.stats().active_subscriptions
+        with client.subscribe(kinds="PERSON", min_score=0.1, timeout=RPC_TIMEOUT) as subscription:
+            wait_until(lambda: client.stats().active_subscriptions > before, what="subscription")
             bodies = ["Kyiv", "Emmanuel Macron in Paris", "NATO", "Emmanuel Macron again"]
             list(client.tag_many({"id": f"f{i}", "body": b} for i, b in enumerate(bodies)))
             got = [next(subscription).id, next(subscription).id]
@@ -461,3 +466,65 @@ def test_idempotent_calls_are_retried_when_unavailable():
         "/tagwire.v1.AdminService/GetTaxonomy": 5,
         "/tagwire.v1.AdminService/ReloadTaxonomy": 1,
     }
+
+
+# ---------------------------------------------------------------------------
+# Abandoned and cancelled streams
+
+
+def test_an_abandoned_stream_is_cancelled(server):
+    """Breaking out of tag_many without cancel() or `with` must not leak the
+    call, its thread or the server's stream slot."""
+
+    def endless():
+        for i in itertools.count():
+            yield tagwire.Article(body="NATO ministers met in Kyiv. " * 20, id=f"ab-{i}")
+
+    with tagwire.Client(server.address) as client:
+        before = client.stats().active_tag_streams
+        threads = threading.active_count()
+        for _ in range(5):
+            for _result in client.tag_many(endless()):
+                break
+        wait_until(lambda: client.stats().active_tag_streams == before, what="the streams to end")
+        wait_until(lambda: threading.active_count() <= threads, what="gRPC's threads to end")
+
+
+def test_an_abandoned_stream_is_cancelled_asyncio(server):
+    async def scenario():
+        async def endless():
+            for i in itertools.count():
+                yield tagwire.Article(body="NATO ministers met in Kyiv. " * 20, id=f"aa-{i}")
+
+        async with tagwire.aio.Client(server.address) as client:
+            before = (await client.stats()).active_tag_streams
+            for _ in range(5):
+                async for _result in client.tag_many(endless()):
+                    break
+            for _ in range(200):
+                if (await client.stats()).active_tag_streams == before:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+
+    assert asyncio.run(scenario()), "abandoned asyncio streams still open on the server"
+
+
+def test_asyncio_cancel_raises_call_error_with_the_unanswered(server):
+    async def scenario():
+        async with tagwire.aio.Client(server.address) as client:
+            stream = client.tag_many(
+                tagwire.Article(body="NATO in Kyiv. " * 50, id=f"c-{i}") for i in range(5000)
+            )
+            first = await anext(stream)
+            stream.cancel()
+            with pytest.raises(tagwire.CallError) as caught:
+                async for _ in stream:
+                    pass
+            return first, caught.value
+
+    first, error = asyncio.run(scenario())
+    assert first.id == "c-0"
+    assert error.code == grpc.StatusCode.CANCELLED
+    ids = [a.id for a in error.unanswered]
+    assert ids and ids[0].startswith("c-") and ids == sorted(ids, key=lambda i: int(i[2:]))

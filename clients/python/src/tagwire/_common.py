@@ -4,16 +4,30 @@ responses into this package's errors and results."""
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import datetime
 import json
 import os
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 
-from tagwire._model import Article, ArticleError, CallError, Result, TaggedArticle, TagwireError
-from tagwire.v1 import article_pb2, error_pb2, tagging_service_pb2
+from tagwire._model import (
+    Article,
+    ArticleError,
+    ArticleLike,
+    CallError,
+    Result,
+    TaggedArticle,
+    TagwireError,
+    to_article,
+)
+from tagwire.v1 import article_pb2, error_pb2, tagging_pb2, tagging_service_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 """Where tagwired listens by default."""
@@ -75,6 +89,8 @@ class TLS:
 def _pem(value: bytes | str | os.PathLike[str] | None) -> bytes | None:
     if value is None or isinstance(value, bytes):
         return value
+    if isinstance(value, str) and value.lstrip().startswith("-----BEGIN"):
+        return value.encode()
     with open(value, "rb") as file:
         return file.read()
 
@@ -96,21 +112,22 @@ class ChannelConfig:
             (("authorization", f"Bearer {token}"),) if token else ()
         )
         self.credentials: grpc.ChannelCredentials | None = None
-        self.options: list[tuple[str, Any]] = [
-            ("grpc.service_config", _SERVICE_CONFIG),
-            ("grpc.enable_retries", 1),
+        merged: dict[str, Any] = {
+            "grpc.service_config": _SERVICE_CONFIG,
+            "grpc.enable_retries": 1,
             # A tagged 1 MiB article with every mention listed can exceed
             # gRPC's default 4 MiB receive limit.
-            ("grpc.max_receive_message_length", 64 << 20),
-            ("grpc.max_send_message_length", 64 << 20),
-        ]
+            "grpc.max_receive_message_length": 64 << 20,
+            "grpc.max_send_message_length": 64 << 20,
+        }
         if tls is True:
             tls = TLS()
         if isinstance(tls, TLS):
             self.credentials = tls.credentials()
             if tls.server_name:
-                self.options.append(("grpc.ssl_target_name_override", tls.server_name))
-        self.options.extend(options or [])
+                merged["grpc.ssl_target_name_override"] = tls.server_name
+        merged.update(options or [])  # the caller's options win
+        self.options: list[tuple[str, Any]] = list(merged.items())
 
     def call_timeout(self, timeout: float | None) -> float | None:
         return self.timeout if timeout is None else timeout
@@ -132,8 +149,12 @@ def call_error(
     details = (details_of() or "") if callable(details_of) else str(error)
     for key, value in (trailers_of() if callable(trailers_of) else None) or ():
         if key == _ARTICLE_ERROR_KEY and isinstance(value, bytes):
+            try:
+                parsed = error_pb2.ArticleError.FromString(value)
+            except DecodeError:
+                break  # not what the contract says: report the status as it is
             return ArticleError.from_proto(
-                error_pb2.ArticleError.FromString(value),
+                parsed,
                 source=article.source if article else "",
                 id=article.id if article else "",
                 version=article.version if article else 0,
@@ -142,7 +163,7 @@ def call_error(
 
 
 def one_article(
-    body: str | bytes | Article,
+    body: str | bytes | Article | Mapping[str, Any],
     title: str | bytes,
     article_id: str,
     source: str,
@@ -151,8 +172,10 @@ def one_article(
     published: datetime.datetime | None,
     metadata: dict[str, str] | None,
 ) -> Article:
-    """The article of a tag() call: `body` if it is an Article, else one
-    built from the keyword arguments."""
+    """The article of a tag() call: `body` if it is an Article (or a dict of
+    Article's fields), else one built from the keyword arguments."""
+    if isinstance(body, Mapping):
+        body = Article.from_dict(body)
     if not isinstance(body, Article):
         return Article(
             body=body,
@@ -165,7 +188,7 @@ def one_article(
             metadata=dict(metadata or {}),
         )
     if title or article_id or source or version or language or published or metadata:
-        raise TypeError("tag(Article(...)) takes no other article fields: set them in the Article")
+        raise TypeError("tag(article) takes no other article fields: set them in the article")
     return body
 
 
@@ -180,3 +203,118 @@ def stream_result(response: tagging_service_pb2.TagStreamResponse) -> Result:
             sequence=response.sequence,
         )
     return TaggedArticle.from_proto(response.tagged_article, sequence=response.sequence)
+
+
+class StreamInput:
+    """The sending side of one tag_many stream, for the sync and asyncio
+    clients: pulls articles from the caller's iterable only when gRPC asks
+    for the next request (so flow control paces the input), converts them,
+    and keeps those sent and not yet answered, oldest first.
+
+    Thread contract: requests()/arequests() run on gRPC's sending thread
+    (sync) or task (asyncio); answered(), close() and take_input_error() on
+    the caller's. `_cond` guards every field but `input_error`, which is
+    written by the sending side before it finishes and read after. Holds no
+    reference to the call, so an abandoned stream can be collected (and
+    cancelled).
+    """
+
+    def __init__(self, articles: Any, options: tagging_pb2.TagOptions) -> None:
+        if isinstance(articles, (str, bytes, Mapping, Article)):
+            raise TypeError("tag_many() takes an iterable of articles; tag one article with tag()")
+        self._articles = articles
+        self._options = options
+        self._cond = threading.Condition()
+        self._pending: collections.deque[Article] = collections.deque()
+        self._unanswered: list[Article] = []
+        self._closed = False
+        self._pulling = False
+        self.input_error: BaseException | None = None
+
+    def _admit(self, item: ArticleLike) -> tagging_service_pb2.TagStreamRequest | None:
+        """The request for one pulled item, remembered as unanswered; None
+        once the stream has failed (the article joins the failure's
+        `unanswered` list instead)."""
+        article = to_article(item)
+        message = article.to_proto()
+        if message.id != article.id:
+            article = dataclasses.replace(article, id=message.id)
+        with self._cond:
+            if self._closed:
+                self._unanswered.append(article)
+                return None
+            self._pending.append(article)
+        return tagging_service_pb2.TagStreamRequest(article=message)
+
+    def _start_pull(self) -> bool:
+        with self._cond:
+            if self._closed:
+                return False
+            self._pulling = True
+            return True
+
+    def _end_pull(self) -> None:
+        with self._cond:
+            self._pulling = False
+            self._cond.notify_all()
+
+    def requests(self) -> Iterator[tagging_service_pb2.TagStreamRequest]:
+        """The requests, for a sync call: the options first, then one per
+        article. An exception from the input (or a bad item) half-closes the
+        stream: what was sent is still answered, then it is re-raised."""
+        yield tagging_service_pb2.TagStreamRequest(options=self._options)
+        iterator = iter(self._articles)
+        while self._start_pull():
+            try:
+                request = self._admit(next(iterator))
+            except StopIteration:
+                return
+            except Exception as error:  # noqa: BLE001 - re-raised by the caller's thread
+                self.input_error = error
+                return
+            finally:
+                self._end_pull()
+            if request is None:
+                return
+            yield request
+
+    async def arequests(self) -> AsyncIterator[tagging_service_pb2.TagStreamRequest]:
+        """requests() for grpc.aio; the input may be an async iterable."""
+        yield tagging_service_pb2.TagStreamRequest(options=self._options)
+        articles = self._articles
+        try:
+            if isinstance(articles, AsyncIterable):
+                async for item in articles:
+                    if (request := self._admit(item)) is None:
+                        return
+                    yield request
+            else:
+                for item in articles:
+                    if (request := self._admit(item)) is None:
+                        return
+                    yield request
+        except Exception as error:  # noqa: BLE001 - re-raised by the caller's task
+            self.input_error = error
+
+    def answered(self) -> None:
+        """The oldest unanswered article got its result."""
+        with self._cond:
+            self._pending.popleft()
+
+    def close(self, wait: float = 0.0) -> list[Article]:
+        """Marks the stream failed and returns the articles that got no
+        result. Waits up to `wait` seconds for an item being pulled to arrive
+        (sync only); one arriving later is appended to the same list."""
+        with self._cond:
+            if not self._closed:
+                self._closed = True
+                if wait:
+                    self._cond.wait_for(lambda: not self._pulling, wait)
+                self._unanswered[:0] = self._pending
+                self._pending.clear()
+            return self._unanswered
+
+    def take_input_error(self) -> BaseException | None:
+        """The exception the input raised, once."""
+        error, self.input_error = self.input_error, None
+        return error

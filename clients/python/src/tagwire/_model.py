@@ -40,14 +40,17 @@ class Kind(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: Kind | str | int) -> Kind:
-        """Kind.LOCATION, "LOCATION", "location" or 4 → Kind.LOCATION."""
+        """Kind.LOCATION, "LOCATION", "location" or 4 → Kind.LOCATION.
+        Raises ValueError for anything else, UNSPECIFIED included."""
+        kind = None
         if isinstance(value, str):
-            try:
-                return cls[value.strip().upper()]
-            except KeyError:
-                names = ", ".join(k.name for k in cls if k is not cls.UNSPECIFIED)
-                raise ValueError(f"unknown kind {value!r} (want one of {names})") from None
-        return cls(value)
+            kind = cls.__members__.get(value.strip().upper())
+        elif isinstance(value, int) and value in cls._value2member_map_:
+            kind = cls(value)
+        if kind is None or kind is cls.UNSPECIFIED:
+            names = ", ".join(k.name for k in cls if k is not cls.UNSPECIFIED)
+            raise ValueError(f"unknown kind {value!r} (want one of {names})")
+        return kind
 
 
 class Overlap(enum.IntEnum):
@@ -113,7 +116,10 @@ class CallError(TagwireError):
         super().__init__(f"{code.name}: {details}" if details else code.name)
         self.code = code
         self.details = details
-        self.unanswered: list[Article] = unanswered or []
+        self.unanswered: list[Article] = unanswered if unanswered is not None else []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.details, self.unanswered))
 
 
 class ArticleError(TagwireError):
@@ -145,6 +151,20 @@ class ArticleError(TagwireError):
         self.version = version
         self.sequence = sequence
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_article_error,
+            (
+                self.reason,
+                self.message,
+                self.code,
+                self.source,
+                self.id,
+                self.version,
+                self.sequence,
+            ),
+        )
+
     @classmethod
     def from_proto(
         cls,
@@ -164,6 +184,20 @@ class ArticleError(TagwireError):
             version=version,
             sequence=sequence,
         )
+
+
+def _rebuild_article_error(
+    reason: ErrorReason,
+    message: str,
+    code: grpc.StatusCode,
+    source: str,
+    article_id: str,
+    version: int,
+    sequence: int | None,
+) -> ArticleError:
+    return ArticleError(
+        reason, message, code, source=source, id=article_id, version=version, sequence=sequence
+    )
 
 
 def _status_code(number: int) -> grpc.StatusCode:
@@ -199,49 +233,63 @@ class Article:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Article:
-        """An article from a JSON object with the keys of the `tagwire` CLI's
-        JSONL input: id, source, version, title, body, language,
-        published_time (RFC 3339) and metadata. Unknown keys are an error."""
+        """An article from a JSON object with the keys of the `tagwire`
+        commands' JSONL input: id, source, version, title, body, language,
+        published_time (RFC 3339) and metadata; null means not set. Title
+        and body are plain strings (this is not the proto3 JSON mapping, in
+        which they are base64). Raises ValueError, naming the key, for
+        unknown keys and values the article cannot carry."""
         known = {"id", "source", "version", "title", "body", "language", "published_time"}
         unknown = sorted(set(data) - known - {"metadata", "publishedTime"})
         if unknown:
             raise ValueError(f"unknown article field {unknown[0]!r}")
-        for key in ("id", "source", "title", "body", "language"):
-            if not isinstance(data.get(key, ""), str):
+        fields = {key: value for key, value in data.items() if value is not None}
+        for key in ("id", "source", "language", "title", "body"):
+            value = fields.get(key, "")
+            if not isinstance(value, str):
                 raise ValueError(f"{key!r} must be a string")
-        version = data.get("version", 0)
-        if isinstance(version, str) and version.lstrip("-").isdigit():
+            if key in ("id", "source", "language"):
+                _check_unicode(key, value)
+        version = fields.get("version", 0)
+        if isinstance(version, str) and version.strip().lstrip("-").isdigit():
             version = int(version)  # the proto3 JSON mapping writes int64 as a string
         if not isinstance(version, int) or isinstance(version, bool):
             raise ValueError("'version' must be an integer")
-        metadata = data.get("metadata") or {}
+        if not -(2**63) <= version < 2**63:
+            raise ValueError(f"'version' {version} does not fit in 64 bits")
+        metadata = fields.get("metadata", {})
         if not isinstance(metadata, Mapping) or not all(
-            isinstance(v, str) for v in metadata.values()
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
         ):
             raise ValueError("'metadata' must be an object of strings")
-        published = data.get("published_time", data.get("publishedTime"))
+        for key, value in metadata.items():
+            _check_unicode(f"metadata key {key!r}", key)
+            _check_unicode(f"metadata {key!r}", value)
+        published = fields.get("published_time", fields.get("publishedTime"))
         if published is not None:
-            if not isinstance(published, str):
-                raise ValueError("'published_time' must be an RFC 3339 time string")
-            try:
-                published = datetime.datetime.fromisoformat(published.replace("Z", "+00:00"))
-            except ValueError:
-                raise ValueError(
-                    f"'published_time' must be an RFC 3339 time such as "
-                    f'"2026-11-23T15:00:00Z", not {published!r}'
-                ) from None
+            published = _parse_rfc3339(published)
         return cls(
-            body=data.get("body", ""),
-            title=data.get("title", ""),
-            id=data.get("id", ""),
-            source=data.get("source", ""),
+            body=fields.get("body", ""),
+            title=fields.get("title", ""),
+            id=fields.get("id", ""),
+            source=fields.get("source", ""),
             version=version,
-            language=data.get("language", ""),
+            language=fields.get("language", ""),
             published=published,
             metadata=dict(metadata),
         )
 
     def to_proto(self) -> article_pb2.Article:
+        """The tagwire.v1.Article message; an empty id becomes a random UUID
+        and a naive `published` is taken as UTC. Raises ValueError when a
+        field cannot be carried (id, source, language or metadata that is not
+        valid Unicode, a version beyond 64 bits)."""
+        for key in ("id", "source", "language"):
+            _check_unicode(key, getattr(self, key))
+        for key, value in self.metadata.items():
+            _check_unicode(f"metadata {key!r}", key + value)
+        if not -(2**63) <= self.version < 2**63:
+            raise ValueError(f"'version' {self.version} does not fit in 64 bits")
         message = article_pb2.Article(
             source=self.source,
             id=self.id or uuid.uuid4().hex,
@@ -257,6 +305,32 @@ class Article:
                 published = published.replace(tzinfo=datetime.timezone.utc)
             message.published_time.CopyFrom(_timestamp(published))
         return message
+
+
+def _check_unicode(key: str, value: str) -> None:
+    """Protobuf string fields must be valid Unicode: no lone surrogates."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"{key} is not valid Unicode (a lone surrogate at {error.start})"
+        ) from None
+
+
+def _parse_rfc3339(value: object) -> datetime.datetime:
+    """An RFC 3339 time, parsed as protobuf's JSON mapping (and the C++
+    CLI) parse it; nanoseconds are cut to microseconds."""
+    stamp = timestamp_pb2.Timestamp()
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        stamp.FromJsonString(value)
+    except ValueError:
+        raise ValueError(
+            f"'published_time' must be an RFC 3339 time such as "
+            f'"2026-11-23T15:00:00Z", not {value!r}'
+        ) from None
+    return stamp.ToDatetime(tzinfo=datetime.timezone.utc)
 
 
 ArticleLike = Article | Mapping[str, Any] | str | bytes
@@ -298,24 +372,34 @@ def _timestamp(moment: datetime.datetime) -> timestamp_pb2.Timestamp:
     return stamp
 
 
-def kind_protos(kinds: Iterable[Kind | str | int] | None) -> list[Any]:
-    """ConceptKind values for a list of kinds given as Kind, name or number."""
+def kind_protos(kinds: Iterable[Kind | str | int] | Kind | str | None) -> list[Any]:
+    """ConceptKind values for kinds given as Kind, name or number (one, or
+    an iterable of them)."""
+    if isinstance(kinds, (str, int)):
+        kinds = [kinds]
     return [int(Kind.parse(k)) for k in kinds or ()]
+
+
+def _strings(values: Iterable[str] | str | None) -> list[str]:
+    """A lone string is one value, not an iterable of characters."""
+    if isinstance(values, str):
+        return [values]
+    return list(values or ())
 
 
 def filter_proto(
     *,
-    kinds: Iterable[Kind | str | int] | None = None,
-    concept_ids: Iterable[str] | None = None,
-    topics: Iterable[str] | None = None,
+    kinds: Iterable[Kind | str | int] | Kind | str | None = None,
+    concept_ids: Iterable[str] | str | None = None,
+    topics: Iterable[str] | str | None = None,
     min_score: float = 0.0,
 ) -> subscription_service_pb2.SubscribeRequest:
     """The SubscribeRequest for the keyword arguments of subscribe()."""
     return subscription_service_pb2.SubscribeRequest(
         filter=subscription_service_pb2.SubscriptionFilter(
             kinds=kind_protos(kinds),
-            concept_ids=list(concept_ids or ()),
-            topics=list(topics or ()),
+            concept_ids=_strings(concept_ids),
+            topics=_strings(topics),
             min_score=min_score,
         )
     )
@@ -323,7 +407,7 @@ def filter_proto(
 
 def options_proto(
     *,
-    kinds: Iterable[Kind | str | int] | None = None,
+    kinds: Iterable[Kind | str | int] | Kind | str | None = None,
     min_score: float = 0.0,
     overlap: Overlap | str | int | None = None,
     include_mentions: bool = True,
@@ -393,14 +477,15 @@ class Mention(_View):
         return self.proto.text
 
     @property
-    def start(self) -> int:
-        """Start, in code points, inclusive."""
-        return self.proto.code_point_start
+    def start(self) -> int | None:
+        """Start, in code points, inclusive. None on a subscription result
+        whose producer did not ask for code point offsets."""
+        return self.proto.code_point_start if self.proto.HasField("code_point_start") else None
 
     @property
-    def end(self) -> int:
-        """End, in code points, exclusive."""
-        return self.proto.code_point_end
+    def end(self) -> int | None:
+        """End, in code points, exclusive (None as for `start`)."""
+        return self.proto.code_point_end if self.proto.HasField("code_point_end") else None
 
     @property
     def byte_start(self) -> int:

@@ -17,10 +17,8 @@ loop's tasks.
 from __future__ import annotations
 
 import asyncio
-import collections
-import dataclasses
 import datetime
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -32,12 +30,14 @@ from tagwire._common import (
     DEFAULT_TIMEOUT,
     TLS,
     ChannelConfig,
+    StreamInput,
     call_error,
     one_article,
     stream_result,
 )
 from tagwire._model import (
     Article,
+    CallError,
     ArticleLike,
     Kind,
     Overlap,
@@ -45,7 +45,6 @@ from tagwire._model import (
     TaggedArticle,
     filter_proto,
     options_proto,
-    to_article,
 )
 from tagwire.v1 import (
     admin_service_pb2,
@@ -98,7 +97,7 @@ class Client:
 
     async def tag(
         self,
-        body: str | bytes | Article,
+        body: str | bytes | Article | Mapping[str, Any],
         *,
         title: str | bytes = "",
         id: str = "",
@@ -107,7 +106,7 @@ class Client:
         language: str = "",
         published: datetime.datetime | None = None,
         metadata: dict[str, str] | None = None,
-        kinds: Iterable[Kind | str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
         min_score: float = 0.0,
         overlap: Overlap | str | None = None,
         include_mentions: bool = True,
@@ -141,7 +140,7 @@ class Client:
         self,
         articles: Iterable[ArticleLike] | AsyncIterable[ArticleLike],
         *,
-        kinds: Iterable[Kind | str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
         min_score: float = 0.0,
         overlap: Overlap | str | None = None,
         include_mentions: bool = True,
@@ -163,9 +162,9 @@ class Client:
     def subscribe(
         self,
         *,
-        kinds: Iterable[Kind | str] | None = None,
-        concept_ids: Iterable[str] | None = None,
-        topics: Iterable[str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
+        concept_ids: Iterable[str] | str | None = None,
+        topics: Iterable[str] | str | None = None,
         min_score: float = 0.0,
         timeout: float | None = None,
     ) -> Subscription:
@@ -215,7 +214,8 @@ class Client:
 
 class ResultStream(AsyncIterator[Result]):
     """The results of Client.tag_many, in input order; see
-    tagwire.client.ResultStream. Use from one task."""
+    tagwire.client.ResultStream. A sync input iterable is read on the event
+    loop: keep it quick, or pass an async iterable. Use from one task."""
 
     def __init__(
         self,
@@ -225,26 +225,12 @@ class ResultStream(AsyncIterator[Result]):
         options: tagging_pb2.TagOptions,
         timeout: float | None,
     ) -> None:
-        self._articles = articles
-        self._options = options
-        self._unanswered: collections.deque[Article] = collections.deque()
-        self._input_error: BaseException | None = None
+        self._input = StreamInput(articles, options)
         self._done = False
-        self._call = stub.TagStream(self._requests(), timeout=timeout, metadata=config.metadata)
-
-    async def _requests(self) -> AsyncIterator[tagging_service_pb2.TagStreamRequest]:
-        """The request messages; grpc.aio writes each before taking the next."""
-        yield tagging_service_pb2.TagStreamRequest(options=self._options)
-        try:
-            async for item in _aiter(self._articles):
-                article = to_article(item)
-                message = article.to_proto()
-                if message.id != article.id:
-                    article = dataclasses.replace(article, id=message.id)
-                self._unanswered.append(article)
-                yield tagging_service_pb2.TagStreamRequest(article=message)
-        except Exception as error:  # noqa: BLE001 - re-raised by __anext__
-            self._input_error = error
+        self._cancelled = False
+        self._call = stub.TagStream(
+            self._input.arequests(), timeout=timeout, metadata=config.metadata
+        )
 
     def __aiter__(self) -> ResultStream:
         return self
@@ -256,18 +242,28 @@ class ResultStream(AsyncIterator[Result]):
             response = await self._call.read()
         except grpc.RpcError as error:
             self._done = True
-            raise call_error(error, unanswered=list(self._unanswered)) from None
+            failure = call_error(error, unanswered=self._input.close())
+            raise failure from self._input.take_input_error()
+        except asyncio.CancelledError:
+            if not self._cancelled:
+                raise  # the task itself is being cancelled
+            # grpc.aio's answer to reading a call cancelled by cancel():
+            # the same CallError the sync client raises.
+            self._done = True
+            raise CallError(
+                grpc.StatusCode.CANCELLED, "cancelled by the client", self._input.close()
+            ) from None
         if response is grpc.aio.EOF:
             self._done = True
-            if self._input_error is not None:
-                input_error, self._input_error = self._input_error, None
+            if (input_error := self._input.take_input_error()) is not None:
                 raise input_error
             raise StopAsyncIteration
-        self._unanswered.popleft()
+        self._input.answered()
         return stream_result(response)
 
     def cancel(self) -> None:
         """Abandons the stream: articles without a result are not processed."""
+        self._cancelled = True
         self._call.cancel()
 
     async def __aenter__(self) -> ResultStream:
@@ -275,6 +271,14 @@ class ResultStream(AsyncIterator[Result]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.cancel()
+
+    def __del__(self) -> None:
+        call = getattr(self, "_call", None)
+        if call is not None and not call.done():
+            try:
+                call.cancel()
+            except RuntimeError:  # the event loop is already closed
+                pass
 
 
 class Subscription(AsyncIterator[TaggedArticle]):
@@ -312,14 +316,3 @@ class Subscription(AsyncIterator[TaggedArticle]):
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.cancel()
-
-
-async def _aiter(
-    items: Iterable[ArticleLike] | AsyncIterable[ArticleLike],
-) -> AsyncIterator[ArticleLike]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import io
 import json
 import os
 import sys
@@ -34,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+import grpc
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from tqdm import tqdm
@@ -56,14 +58,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with client:
             result: int = args.run(client, args)
+            sys.stdout.flush()
             return result
     except CallError as error:
         print(f"tagwire: {args.target}: {error}", file=sys.stderr)
-        return EXIT_CALL_FAILED
+        # The server refusing the request (invalid options) is bad input.
+        invalid = error.code == grpc.StatusCode.INVALID_ARGUMENT
+        return EXIT_BAD_INPUT if invalid else EXIT_CALL_FAILED
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # e.g. `tagwire subscribe | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # e.g. `tagwire stream ... | head`: the reader is gone
+        # Python flushes stdout again at exit; point it at /dev/null so that
+        # flush cannot fail too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
 
 
@@ -104,7 +112,11 @@ def _parser() -> argparse.ArgumentParser:
 
     subscribe = commands.add_parser("subscribe", help="print articles as the server tags them")
     subscribe.add_argument(
-        "--kind", action="append", default=[], help="only articles with a tag of this kind"
+        "--kind",
+        action="append",
+        default=[],
+        type=_kind,
+        help="only articles with a tag of this kind",
     )
     subscribe.add_argument(
         "--concept", action="append", default=[], help="only articles mentioning this concept id"
@@ -112,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     subscribe.add_argument(
         "--topic", action="append", default=[], help="only articles about this IPTC topic"
     )
-    subscribe.add_argument("--min-score", type=float, default=0.0)
+    subscribe.add_argument("--min-score", type=_score, default=0.0)
     subscribe.add_argument("--count", type=int, help="stop after this many articles")
     subscribe.set_defaults(run=_run_subscribe)
 
@@ -128,9 +140,13 @@ def _parser() -> argparse.ArgumentParser:
 def _add_tag_options(parser: argparse.ArgumentParser) -> None:
     kinds = ", ".join(k.name for k in Kind if k is not Kind.UNSPECIFIED)
     parser.add_argument(
-        "--kind", action="append", default=[], help=f"only tags of this kind ({kinds})"
+        "--kind",
+        action="append",
+        default=[],
+        type=_kind,
+        help=f"only tags of this kind ({kinds})",
     )
-    parser.add_argument("--min-score", type=float, default=0.0, help="drop lower scores")
+    parser.add_argument("--min-score", type=_score, default=0.0, help="drop lower scores")
     parser.add_argument(
         "--overlap",
         choices=[o.name.lower() for o in Overlap if o is not Overlap.UNSPECIFIED],
@@ -144,6 +160,23 @@ def _add_tag_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="progress bar on stderr (default: when stderr is a terminal)",
     )
+
+
+def _kind(value: str) -> Kind:
+    try:
+        return Kind.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _score(value: str) -> float:
+    try:
+        score = float(value)
+    except ValueError:
+        score = -1.0
+    if not 0.0 <= score <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a score in [0, 1]")
+    return score
 
 
 def _client(args: argparse.Namespace) -> tagwire.Client:
@@ -163,21 +196,42 @@ def _client(args: argparse.Namespace) -> tagwire.Client:
 
 
 class _Input:
-    """Reads articles from files and remembers where each came from, so
-    errors answered later (in order) can name FILE:LINE."""
+    """Reads articles from files and remembers where each came from, so that
+    results and errors, which come back in input order, can name FILE:LINE.
+
+    Runs on gRPC's sending thread; `places` is a deque (atomic appends and
+    pops) read by the printing thread, and `_messages` is handed over with
+    each article, so every problem is printed in input order."""
 
     def __init__(self) -> None:
-        self.places: collections.deque[str] = collections.deque()
+        # (where, problems found in the input before this article)
+        self.places: collections.deque[tuple[str, list[str]]] = collections.deque()
+        self._messages: list[str] = []
         self.bad_input = 0
 
     def bad(self, where: str, message: str) -> None:
         self.bad_input += 1
-        print(f"{where}: {message}", file=sys.stderr)
+        self._messages.append(f"{where}: {message}")
+
+    def _article(self, where: str, article: Article) -> Article:
+        self.places.append((where, self._messages))
+        self._messages = []
+        return article
+
+    def trailing(self) -> list[str]:
+        """Problems after the last article (read once the input is done)."""
+        messages, self._messages = self._messages, []
+        return messages
 
     def articles(self, paths: list[Path | None]) -> Iterator[Article]:
         for path in paths:
             if path is None:
-                yield from self._jsonl(sys.stdin, "<stdin>")
+                # Not sys.stdin: its decoding depends on the locale. Bad bytes
+                # become surrogates that reach the server as the same bytes.
+                stdin = io.TextIOWrapper(
+                    sys.stdin.buffer, encoding="utf-8", errors="surrogateescape"
+                )
+                yield from self._jsonl(stdin, "<stdin>")
             elif path.suffix in (".json", ".jsonl"):
                 try:
                     with path.open(encoding="utf-8", errors="surrogateescape") as file:
@@ -190,9 +244,7 @@ class _Input:
                 except OSError as error:
                     self.bad(str(path), error.strerror or str(error))
                     continue
-                title, _, body = data.partition(b"\n")
-                self.places.append(str(path))
-                yield Article(body=body, title=title.strip(), id=path.name)
+                yield self._article(str(path), _plain_text(path, data))
 
     def _jsonl(self, file: TextIO, name: str) -> Iterator[Article]:
         for number, line in enumerate(file, 1):
@@ -204,8 +256,17 @@ class _Input:
             except ValueError as error:  # json.JSONDecodeError is a ValueError
                 self.bad(where, f"bad article: {error}")
                 continue
-            self.places.append(where)
-            yield article
+            yield self._article(where, article)
+
+
+def _plain_text(path: Path, data: bytes) -> Article:
+    """A plain-text article as the C++ CLI reads one: an optional UTF-8 BOM,
+    the title on the first line, the body after it (leading blank lines
+    dropped); the id is the file name, undecodable bytes replaced."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    title, _, body = data.partition(b"\n")
+    article_id = os.fsencode(path.name).decode("utf-8", "replace")
+    return Article(body=body.lstrip(b"\r\n"), title=title.strip(), id=article_id)
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -238,18 +299,29 @@ def _tag_and_print(client: tagwire.Client, args: argparse.Namespace, paths: list
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    rejected = 0
     with results, progress:
         try:
             for result in results:
-                where = source.places.popleft()
+                where, earlier = source.places.popleft()
+                _print_errors(earlier)
                 if isinstance(result, ArticleError):
-                    source.bad(where, f"{result.id}: {result.reason.name}: {result.message}")
+                    rejected += 1
+                    _print_errors([f"{where}: {result.id}: {result.reason.name}: {result.message}"])
                 else:
                     _print_json(result.proto)
                 progress.update()
+        except BrokenPipeError:
+            raise
         except (OSError, UnicodeError) as error:  # reading stdin or a file failed
             source.bad("tagwire", str(error))
-    return EXIT_BAD_INPUT if source.bad_input else EXIT_OK
+        _print_errors(source.trailing())
+    return EXIT_BAD_INPUT if source.bad_input or rejected else EXIT_OK
+
+
+def _print_errors(lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------

@@ -19,10 +19,8 @@ connection). Close it, or use it as a context manager.
 
 from __future__ import annotations
 
-import collections
-import dataclasses
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -33,6 +31,7 @@ from tagwire._common import (
     DEFAULT_TIMEOUT,
     TLS,
     ChannelConfig,
+    StreamInput,
     call_error,
     one_article,
     stream_result,
@@ -46,7 +45,6 @@ from tagwire._model import (
     TaggedArticle,
     filter_proto,
     options_proto,
-    to_article,
 )
 from tagwire.v1 import (
     admin_service_pb2,
@@ -113,7 +111,7 @@ class Client:
 
     def tag(
         self,
-        body: str | bytes | Article,
+        body: str | bytes | Article | Mapping[str, Any],
         *,
         title: str | bytes = "",
         id: str = "",
@@ -122,7 +120,7 @@ class Client:
         language: str = "",
         published: datetime.datetime | None = None,
         metadata: dict[str, str] | None = None,
-        kinds: Iterable[Kind | str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
         min_score: float = 0.0,
         overlap: Overlap | str | None = None,
         include_mentions: bool = True,
@@ -131,8 +129,8 @@ class Client:
     ) -> TaggedArticle:
         """Tags one article and returns its result.
 
-        `body` is the text (or a whole Article, then the other article fields
-        must be left out). An empty `id` gets a random UUID. `kinds` keeps
+        `body` is the text (or a whole Article, or a dict of its fields; then
+        the other article fields must be left out). An empty `id` gets a random UUID. `kinds` keeps
         only tags (and topics) of those kinds; `min_score` drops lower scores;
         `overlap` is leftmost_longest (default), all or no_subsumed;
         `explain` fills Tag.explanation.
@@ -167,7 +165,7 @@ class Client:
         self,
         articles: Iterable[ArticleLike],
         *,
-        kinds: Iterable[Kind | str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
         min_score: float = 0.0,
         overlap: Overlap | str | None = None,
         include_mentions: bool = True,
@@ -180,15 +178,17 @@ class Client:
 
         `articles` may be any iterable, including a generator of millions:
         it is read only as fast as the server takes articles (HTTP/2 flow
-        control), so at most a few dozen are held in memory. Each item is an
+        control), so what is held in memory is bounded by gRPC's flow-control
+        windows (a few MB), not by the input. Each item is an
         Article, a dict with its fields, or a `str` body; an empty id gets a
         random UUID. The options are those of tag().
 
         Raises CallError if the stream fails (e.g. UNAVAILABLE when the
-        server shuts down); its `unanswered` lists the articles handed to the
-        stream without a result, which were not processed. An exception
-        raised by `articles` itself is re-raised after every article read
-        before it has its result.
+        server shuts down); its `unanswered` lists the articles taken from
+        `articles` that got no result, which were not processed: send them
+        again, then the rest of `articles`. An exception raised by `articles`
+        itself (or a ValueError for an item that cannot be sent) is re-raised
+        after every article read before it has its result.
         """
         options = options_proto(
             kinds=kinds,
@@ -202,9 +202,9 @@ class Client:
     def subscribe(
         self,
         *,
-        kinds: Iterable[Kind | str] | None = None,
-        concept_ids: Iterable[str] | None = None,
-        topics: Iterable[str] | None = None,
+        kinds: Iterable[Kind | str] | Kind | str | None = None,
+        concept_ids: Iterable[str] | str | None = None,
+        topics: Iterable[str] | str | None = None,
         min_score: float = 0.0,
         timeout: float | None = None,
     ) -> Subscription:
@@ -216,7 +216,8 @@ class Client:
         concepts ("org:nato"); `topics`: one of these IPTC codes
         ("medtop:11000000") or topic ids; `min_score`: the counted tags and
         topics score at least this. A subscriber that reads too slowly is
-        ended by the server with CallError RESOURCE_EXHAUSTED.
+        ended by the server with CallError RESOURCE_EXHAUSTED. cancel() (or
+        leaving a `with` block) ends the iteration cleanly.
         """
         request = filter_proto(
             kinds=kinds, concept_ids=concept_ids, topics=topics, min_score=min_score
@@ -263,8 +264,14 @@ class Client:
 
 class ResultStream(Iterator[Result]):
     """The results of Client.tag_many, in input order. Iterating drives the
-    stream; cancel() (or leaving a `with` block) abandons it. Not
-    thread-safe: iterate from one thread."""
+    stream. cancel() (or leaving a `with` block, or dropping the last
+    reference) abandons it: iterating then raises CallError CANCELLED with
+    the articles left unanswered. Iterate from one thread.
+
+    The input iterable is read on gRPC's sending thread, not the caller's:
+    an iterator bound to one thread (a sqlite cursor, say) should be read
+    into articles first.
+    """
 
     def __init__(
         self,
@@ -274,31 +281,10 @@ class ResultStream(Iterator[Result]):
         options: tagging_pb2.TagOptions,
         timeout: float | None,
     ) -> None:
-        self._articles = articles
-        self._options = options
-        # Articles handed to gRPC and not answered yet, oldest first. Appended
-        # by gRPC's sending thread, popped by the iterating thread (deque
-        # appends and pops are atomic). Flow control bounds its length.
-        self._unanswered: collections.deque[Article] = collections.deque()
-        self._input_error: BaseException | None = None
-        self._call = stub.TagStream(self._requests(), timeout=timeout, metadata=config.metadata)
-
-    def _requests(self) -> Iterator[tagging_service_pb2.TagStreamRequest]:
-        """The request messages; gRPC pulls them from its own thread, one at
-        a time as the transport accepts them."""
-        yield tagging_service_pb2.TagStreamRequest(options=self._options)
-        try:
-            for item in self._articles:
-                article = to_article(item)
-                message = article.to_proto()
-                if message.id != article.id:
-                    article = dataclasses.replace(article, id=message.id)
-                self._unanswered.append(article)
-                yield tagging_service_pb2.TagStreamRequest(article=message)
-        except Exception as error:  # noqa: BLE001 - re-raised to the iterating thread
-            # Half-close instead of failing the call: what was sent is still
-            # answered, then __next__ raises this.
-            self._input_error = error
+        self._input = StreamInput(articles, options)
+        self._call = stub.TagStream(
+            self._input.requests(), timeout=timeout, metadata=config.metadata
+        )
 
     def __iter__(self) -> ResultStream:
         return self
@@ -307,13 +293,13 @@ class ResultStream(Iterator[Result]):
         try:
             response = next(self._call)
         except StopIteration:
-            if self._input_error is not None:
-                error, self._input_error = self._input_error, None
-                raise error from None
+            if (input_error := self._input.take_input_error()) is not None:
+                raise input_error from None
             raise
         except grpc.RpcError as error:
-            raise call_error(error, unanswered=list(self._unanswered)) from None
-        self._unanswered.popleft()
+            failure = call_error(error, unanswered=self._input.close(wait=1.0))
+            raise failure from self._input.take_input_error()
+        self._input.answered()
         return stream_result(response)
 
     def cancel(self) -> None:
@@ -325,6 +311,11 @@ class ResultStream(Iterator[Result]):
 
     def __exit__(self, *exc_info: object) -> None:
         self.cancel()
+
+    def __del__(self) -> None:
+        call = getattr(self, "_call", None)
+        if call is not None:
+            call.cancel()
 
 
 class Subscription(Iterator[TaggedArticle]):
