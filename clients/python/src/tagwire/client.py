@@ -129,11 +129,11 @@ class Client:
     ) -> TaggedArticle:
         """Tags one article and returns its result.
 
-        `body` is the text (or a whole Article, or a dict of its fields; then
-        the other article fields must be left out). An empty `id` gets a random UUID. `kinds` keeps
-        only tags (and topics) of those kinds; `min_score` drops lower scores;
-        `overlap` is leftmost_longest (default), all or no_subsumed;
-        `explain` fills Tag.explanation.
+        `body` is the text (or a whole Article, or a dict of its fields;
+        then the other article fields must be left out). An empty `id` gets
+        a random UUID. `kinds` keeps only tags (and topics) of those kinds;
+        `min_score` drops lower scores; `overlap` is leftmost_longest
+        (default), all or no_subsumed; `explain` fills Tag.explanation.
 
         Raises ArticleError when the article cannot be tagged (its `reason`
         says why: BODY_NOT_UTF8, EMPTY_BODY, ARTICLE_TOO_LARGE, …) and
