@@ -528,3 +528,69 @@ def test_asyncio_cancel_raises_call_error_with_the_unanswered(server):
     assert error.code == grpc.StatusCode.CANCELLED
     ids = [a.id for a in error.unanswered]
     assert ids and ids[0].startswith("c-") and ids == sorted(ids, key=lambda i: int(i[2:]))
+
+
+# ---------------------------------------------------------------------------
+# Articles the server could not receive; plaintext only to this host
+
+
+def test_an_article_too_large_to_send_is_refused_in_its_place(server):
+    """An article over max_message_bytes would make the server end the whole
+    call (RESOURCE_EXHAUSTED): the client refuses it locally instead, in its
+    place, and the stream goes on."""
+    items = ["Kyiv", "x" * 5000, "Paris", "y" * 5000, "Tokyo", "z" * 5000]
+    with tagwire.Client(server.address, max_message_bytes=2000) as client:
+        results = list(client.tag_many(items))
+        assert [r.sequence for r in results] == [0, 1, 2, 3, 4, 5]
+        assert [r.ok for r in results] == [True, False, True, False, True, False]
+        for refused in results[1::2]:
+            assert refused.reason == tagwire.ErrorReason.ARTICLE_TOO_LARGE
+            assert "max_message_bytes" in refused.message and refused.id
+        with pytest.raises(tagwire.ArticleError, match="ARTICLE_TOO_LARGE"):
+            client.tag("x" * 5000, id="big")
+
+
+def test_an_article_over_the_servers_message_limit(server):
+    """The real limit: a 9 MB article with the default max_message_bytes."""
+    huge = "NATO " * 1_800_000
+    with tagwire.Client(server.address) as client:
+        failed_before = client.stats().articles_failed
+        with pytest.raises(tagwire.ArticleError) as caught:
+            client.tag(huge, id="huge")
+        assert caught.value.reason == tagwire.ErrorReason.ARTICLE_TOO_LARGE
+        results = list(client.tag_many(["Kyiv", huge, "Paris"]))
+        assert [r.ok for r in results] == [True, False, True]
+        # Refused by the client: the server never saw either.
+        assert client.stats().articles_failed == failed_before
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback, if it has one."""
+    import socket
+
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent for a UDP connect
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+def test_plaintext_only_to_this_host_unless_asked(start_module_server):
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to test a remote peer with")
+    server = start_module_server(listen="0.0.0.0:0", allow_insecure_remote=True)
+    remote = f"{address}:{server.address.rsplit(':', 1)[1]}"
+    with tagwire.Client(remote, token="secret", timeout=5) as client:
+        with pytest.raises(tagwire.CallError) as caught:
+            client.stats()
+        assert caught.value.code == grpc.StatusCode.UNAVAILABLE
+    with tagwire.Client(remote, tls=False) as client:
+        assert client.tag("Kyiv").concept_ids == ["geo:703448"]
+    local = "localhost:" + server.address.rsplit(":", 1)[1]
+    with tagwire.Client(local) as client:
+        assert client.tag("Paris").concept_ids == ["geo:2988507"]

@@ -22,6 +22,7 @@ from tagwire._model import (
     ArticleError,
     ArticleLike,
     CallError,
+    ErrorReason,
     Result,
     TaggedArticle,
     TagwireError,
@@ -34,6 +35,9 @@ DEFAULT_TARGET = "127.0.0.1:50051"
 
 DEFAULT_TIMEOUT = 30.0
 """Default deadline of unary calls, in seconds. Streams have none."""
+
+DEFAULT_MAX_MESSAGE_BYTES = 8 << 20
+"""The largest request sent, tagwired's default --max_message_bytes."""
 
 # Tag and the admin reads are idempotent: a call that failed with UNAVAILABLE
 # (server restarting, connection lost before the call got through) is retried
@@ -105,9 +109,11 @@ class ChannelConfig:
         tls: TLS | bool | None,
         timeout: float | None,
         options: list[tuple[str, Any]] | None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.target = target
         self.timeout = timeout
+        self.max_message_bytes = max_message_bytes
         self.metadata: tuple[tuple[str, str], ...] = (
             (("authorization", f"Bearer {token}"),) if token else ()
         )
@@ -120,6 +126,12 @@ class ChannelConfig:
             "grpc.max_receive_message_length": 64 << 20,
             "grpc.max_send_message_length": 64 << 20,
         }
+        if tls is None:
+            # Plaintext, but only to a peer on this host (loopback or a Unix
+            # socket), so a token never crosses a network in the clear.
+            local = grpc.LocalConnectionType
+            kind = local.UDS if target.startswith("unix:") else local.LOCAL_TCP
+            self.credentials = grpc.local_channel_credentials(kind)
         if tls is True:
             tls = TLS()
         if isinstance(tls, TLS):
@@ -192,59 +204,87 @@ def one_article(
     return body
 
 
-def stream_result(response: tagging_service_pb2.TagStreamResponse) -> Result:
-    """The Result a TagStream response carries."""
+def stream_result(response: tagging_service_pb2.TagStreamResponse, sequence: int) -> Result:
+    """The Result a TagStream response carries, at input position `sequence`."""
     if response.HasField("error"):
         return ArticleError.from_proto(
             response.error,
             source=response.source,
             id=response.id,
             version=response.version,
-            sequence=response.sequence,
+            sequence=sequence,
         )
-    return TaggedArticle.from_proto(response.tagged_article, sequence=response.sequence)
+    return TaggedArticle.from_proto(response.tagged_article, sequence=sequence)
+
+
+def too_large(article: article_pb2.Article, size: int, limit: int) -> ArticleError:
+    """The error for an article whose request the server could not receive:
+    sent anyway, it would end the whole call with RESOURCE_EXHAUSTED."""
+    return ArticleError(
+        ErrorReason.ARTICLE_TOO_LARGE,
+        f"article is {size} bytes as a request; the server accepts at most {limit} "
+        "(max_message_bytes)",
+        source=article.source,
+        id=article.id,
+        version=article.version,
+    )
 
 
 class StreamInput:
-    """The sending side of one tag_many stream, for the sync and asyncio
-    clients: pulls articles from the caller's iterable only when gRPC asks
-    for the next request (so flow control paces the input), converts them,
-    and keeps those sent and not yet answered, oldest first.
+    """Both ends of one tag_many stream's bookkeeping, for the sync and
+    asyncio clients.
+
+    Sending side: pulls articles from the caller's iterable only when gRPC
+    asks for the next request (so flow control paces the input), converts
+    them, and queues each as pending. An article too large for the server
+    is not sent: it is queued with its ArticleError, so the caller gets that
+    error in the article's place and the stream goes on.
+
+    Receiving side: turns each response into the Result of the oldest
+    pending article, numbering results by input position.
 
     Thread contract: requests()/arequests() run on gRPC's sending thread
-    (sync) or task (asyncio); answered(), close() and take_input_error() on
-    the caller's. `_cond` guards every field but `input_error`, which is
-    written by the sending side before it finishes and read after. Holds no
-    reference to the call, so an abandoned stream can be collected (and
-    cancelled).
+    (sync) or task (asyncio); the other methods on the caller's. `_cond`
+    guards every field but `input_error`, which is written by the sending
+    side before it finishes and read after. Holds no reference to the call,
+    so an abandoned stream can be collected (and cancelled).
     """
 
-    def __init__(self, articles: Any, options: tagging_pb2.TagOptions) -> None:
+    def __init__(self, articles: Any, options: tagging_pb2.TagOptions, max_bytes: int) -> None:
         if isinstance(articles, (str, bytes, Mapping, Article)):
             raise TypeError("tag_many() takes an iterable of articles; tag one article with tag()")
         self._articles = articles
         self._options = options
+        self._max_bytes = max_bytes
         self._cond = threading.Condition()
-        self._pending: collections.deque[Article] = collections.deque()
+        # Oldest first: each article taken from the input and not yet given
+        # back as a result, with its local error if it was not sent.
+        self._pending: collections.deque[tuple[Article, ArticleError | None]] = collections.deque()
         self._unanswered: list[Article] = []
+        self._position = 0  # input position of the next result
         self._closed = False
         self._pulling = False
         self.input_error: BaseException | None = None
 
+    # -- sending side --------------------------------------------------------
+
     def _admit(self, item: ArticleLike) -> tagging_service_pb2.TagStreamRequest | None:
-        """The request for one pulled item, remembered as unanswered; None
-        once the stream has failed (the article joins the failure's
-        `unanswered` list instead)."""
+        """The request for one pulled item, or None when there is nothing to
+        send for it (too large, or the stream has failed: then the article
+        joins the failure's `unanswered` list)."""
         article = to_article(item)
         message = article.to_proto()
         if message.id != article.id:
             article = dataclasses.replace(article, id=message.id)
+        request = tagging_service_pb2.TagStreamRequest(article=message)
+        size = request.ByteSize()
+        local = too_large(message, size, self._max_bytes) if size > self._max_bytes else None
         with self._cond:
             if self._closed:
                 self._unanswered.append(article)
                 return None
-            self._pending.append(article)
-        return tagging_service_pb2.TagStreamRequest(article=message)
+            self._pending.append((article, local))
+        return None if local else request
 
     def _start_pull(self) -> bool:
         with self._cond:
@@ -274,9 +314,8 @@ class StreamInput:
                 return
             finally:
                 self._end_pull()
-            if request is None:
-                return
-            yield request
+            if request is not None:
+                yield request
 
     async def arequests(self) -> AsyncIterator[tagging_service_pb2.TagStreamRequest]:
         """requests() for grpc.aio; the input may be an async iterable."""
@@ -285,32 +324,53 @@ class StreamInput:
         try:
             if isinstance(articles, AsyncIterable):
                 async for item in articles:
-                    if (request := self._admit(item)) is None:
+                    if (request := self._admit(item)) is not None:
+                        yield request
+                    elif self._closed:
                         return
-                    yield request
             else:
                 for item in articles:
-                    if (request := self._admit(item)) is None:
+                    if (request := self._admit(item)) is not None:
+                        yield request
+                    elif self._closed:
                         return
-                    yield request
         except Exception as error:  # noqa: BLE001 - re-raised by the caller's task
             self.input_error = error
 
-    def answered(self) -> None:
-        """The oldest unanswered article got its result."""
+    # -- receiving side ------------------------------------------------------
+
+    def local_result(self) -> ArticleError | None:
+        """The next result if it is a local error (the oldest pending
+        article was not sent), else None."""
+        with self._cond:
+            if not self._pending or self._pending[0][1] is None:
+                return None
+            _, error = self._pending.popleft()
+            assert error is not None
+            error.sequence = self._position
+            self._position += 1
+            return error
+
+    def result(self, response: tagging_service_pb2.TagStreamResponse) -> Result:
+        """The result a response carries: the answer to the oldest pending
+        sent article (call local_result() first)."""
         with self._cond:
             self._pending.popleft()
+            sequence = self._position
+            self._position += 1
+        return stream_result(response, sequence)
 
     def close(self, wait: float = 0.0) -> list[Article]:
         """Marks the stream failed and returns the articles that got no
-        result. Waits up to `wait` seconds for an item being pulled to arrive
-        (sync only); one arriving later is appended to the same list."""
+        result, oldest first. Waits up to `wait` seconds for an item being
+        pulled to arrive (sync only); one arriving later is appended to the
+        same list."""
         with self._cond:
             if not self._closed:
                 self._closed = True
                 if wait:
                     self._cond.wait_for(lambda: not self._pulling, wait)
-                self._unanswered[:0] = self._pending
+                self._unanswered[:0] = [article for article, _ in self._pending]
                 self._pending.clear()
             return self._unanswered
 

@@ -26,6 +26,7 @@ import grpc
 import grpc.aio
 
 from tagwire._common import (
+    DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_TARGET,
     DEFAULT_TIMEOUT,
     TLS,
@@ -33,7 +34,7 @@ from tagwire._common import (
     StreamInput,
     call_error,
     one_article,
-    stream_result,
+    too_large,
 )
 from tagwire._model import (
     Article,
@@ -68,8 +69,9 @@ class Client:
         tls: TLS | bool | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         options: list[tuple[str, Any]] | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
-        self._config = ChannelConfig(target, token, tls, timeout, options)
+        self._config = ChannelConfig(target, token, tls, timeout, options, max_message_bytes)
         if self._config.credentials is None:
             self._channel = grpc.aio.insecure_channel(target, options=self._config.options)
         else:
@@ -126,6 +128,8 @@ class Client:
                 explain=explain,
             ),
         )
+        if (size := request.ByteSize()) > self._config.max_message_bytes:
+            raise too_large(message, size, self._config.max_message_bytes)
         try:
             response = await self._tagging.Tag(
                 request,
@@ -225,7 +229,8 @@ class ResultStream(AsyncIterator[Result]):
         options: tagging_pb2.TagOptions,
         timeout: float | None,
     ) -> None:
-        self._input = StreamInput(articles, options)
+        self._input = StreamInput(articles, options, config.max_message_bytes)
+        self._held: tagging_service_pb2.TagStreamResponse | None = None
         self._done = False
         self._cancelled = False
         self._call = stub.TagStream(
@@ -236,8 +241,15 @@ class ResultStream(AsyncIterator[Result]):
         return self
 
     async def __anext__(self) -> Result:
+        # An article refused before sending (too large) has its error in its
+        # place: after the results before it, before the results after it.
+        if (local := self._input.local_result()) is not None:
+            return local
         if self._done:
             raise StopAsyncIteration
+        if self._held is not None:
+            response, self._held = self._held, None
+            return self._input.result(response)
         try:
             response = await self._call.read()
         except grpc.RpcError as error:
@@ -254,12 +266,18 @@ class ResultStream(AsyncIterator[Result]):
                 grpc.StatusCode.CANCELLED, "cancelled by the client", self._input.close()
             ) from None
         if response is grpc.aio.EOF:
+            if (local := self._input.local_result()) is not None:
+                return local  # the input's last articles were too large
             self._done = True
             if (input_error := self._input.take_input_error()) is not None:
                 raise input_error
             raise StopAsyncIteration
-        self._input.answered()
-        return stream_result(response)
+        if (local := self._input.local_result()) is not None:
+            # Refused while this response was on its way: it answers a
+            # later article, so it waits for the next call.
+            self._held = response
+            return local
+        return self._input.result(response)
 
     def cancel(self) -> None:
         """Abandons the stream: articles without a result are not processed."""

@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         "--token-file", type=Path, help="file holding the bearer token (default $TAGWIRE_TOKEN)"
     )
     parser.add_argument("--tls", action="store_true", help="use TLS with the system's roots")
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="plaintext to a server on another host (default: plaintext only to this host)",
+    )
     parser.add_argument("--ca", type=Path, help="PEM CA of the server's certificate (implies TLS)")
     parser.add_argument("--cert", type=Path, help="PEM client certificate, for mTLS")
     parser.add_argument("--key", type=Path, help="PEM key of --cert")
@@ -188,6 +193,8 @@ def _client(args: argparse.Namespace) -> tagwire.Client:
         tls = tagwire.TLS(ca=args.ca, cert=args.cert, key=args.key, server_name=args.server_name)
     elif args.tls:
         tls = True
+    elif args.insecure:
+        tls = False
     return tagwire.Client(args.target, token=token, tls=tls, timeout=args.timeout)
 
 

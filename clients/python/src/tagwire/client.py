@@ -27,6 +27,7 @@ from typing import Any
 import grpc
 
 from tagwire._common import (
+    DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_TARGET,
     DEFAULT_TIMEOUT,
     TLS,
@@ -34,7 +35,7 @@ from tagwire._common import (
     StreamInput,
     call_error,
     one_article,
-    stream_result,
+    too_large,
 )
 from tagwire._model import (
     Article,
@@ -59,12 +60,20 @@ from tagwire.v1 import (
 class Client:
     """A connection to a tagwired server.
 
-    `target` is "host:port". `token` is sent as a bearer token on every call.
-    `tls` is True (system roots), a TLS (own CA, client certificate for mTLS),
-    or None for plaintext, meant for a server on the same host. `timeout` is
-    the default deadline of unary calls in seconds (None: no deadline);
-    streams have no deadline unless given one per call. `options` are extra
-    gRPC channel options.
+    `target` is "host:port" (or "unix:/path"). `token` is sent as a bearer
+    token on every call. `tls` is True (system roots) or a TLS (own CA,
+    client certificate for mTLS); None (the default) is plaintext to a server
+    on this host only (gRPC local credentials refuse any other peer, so a
+    token never crosses a network in the clear); False is plaintext to any
+    host (for a server run with --allow_insecure_remote). `timeout` is the
+    default deadline of unary calls in seconds (None: no deadline); streams
+    have no deadline unless given one per call. `options` are extra gRPC
+    channel options; they win over the client's own.
+
+    `max_message_bytes` is the largest request sent (default 8 MiB, the
+    server's default --max_message_bytes): a larger article would make the
+    server end the call, so it gets an ArticleError ARTICLE_TOO_LARGE
+    without being sent (in its place on a stream, which goes on).
 
     Tag and the admin reads are retried by gRPC when the server is
     UNAVAILABLE (restarting, connection lost), with exponential backoff.
@@ -78,8 +87,9 @@ class Client:
         tls: TLS | bool | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         options: list[tuple[str, Any]] | None = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
-        self._config = ChannelConfig(target, token, tls, timeout, options)
+        self._config = ChannelConfig(target, token, tls, timeout, options, max_message_bytes)
         if self._config.credentials is None:
             self._channel = grpc.insecure_channel(target, options=self._config.options)
         else:
@@ -151,6 +161,8 @@ class Client:
                 explain=explain,
             ),
         )
+        if (size := request.ByteSize()) > self._config.max_message_bytes:
+            raise too_large(message, size, self._config.max_message_bytes)
         try:
             response = self._tagging.Tag(
                 request,
@@ -281,7 +293,8 @@ class ResultStream(Iterator[Result]):
         options: tagging_pb2.TagOptions,
         timeout: float | None,
     ) -> None:
-        self._input = StreamInput(articles, options)
+        self._input = StreamInput(articles, options, config.max_message_bytes)
+        self._held: tagging_service_pb2.TagStreamResponse | None = None
         self._call = stub.TagStream(
             self._input.requests(), timeout=timeout, metadata=config.metadata
         )
@@ -290,17 +303,30 @@ class ResultStream(Iterator[Result]):
         return self
 
     def __next__(self) -> Result:
-        try:
-            response = next(self._call)
-        except StopIteration:
-            if (input_error := self._input.take_input_error()) is not None:
-                raise input_error from None
-            raise
-        except grpc.RpcError as error:
-            failure = call_error(error, unanswered=self._input.close(wait=1.0))
-            raise failure from self._input.take_input_error()
-        self._input.answered()
-        return stream_result(response)
+        # An article refused before sending (too large) has its error in its
+        # place: after the results before it, before the results after it.
+        if (local := self._input.local_result()) is not None:
+            return local
+        if self._held is not None:
+            response, self._held = self._held, None
+        else:
+            try:
+                response = next(self._call)
+            except StopIteration:
+                if (local := self._input.local_result()) is not None:
+                    return local  # the input's last articles were too large
+                if (input_error := self._input.take_input_error()) is not None:
+                    raise input_error from None
+                raise
+            except grpc.RpcError as error:
+                failure = call_error(error, unanswered=self._input.close(wait=1.0))
+                raise failure from self._input.take_input_error()
+        if (local := self._input.local_result()) is not None:
+            # Refused while this response was on its way: it answers a
+            # later article, so it waits for the next call.
+            self._held = response
+            return local
+        return self._input.result(response)
 
     def cancel(self) -> None:
         """Abandons the stream: articles without a result are not processed."""
