@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
+import pytest
 from conftest import CLIENT_SOURCE, ROOT, wait_until
 
 import tagwire
@@ -262,3 +264,39 @@ def test_pip_install_into_a_fresh_venv(server, tmp_path):
     assert concepts == "geo:703448,org:nato"
     typed = Path(location).parent / "py.typed"
     assert typed.exists() and (Path(location).parent / "v1" / "tagging_pb2.pyi").exists()
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "server-stops"])
+def test_stream_ends_promptly_while_stdin_is_idle(start_server, how):
+    """The input is read on gRPC's thread, which stays blocked on an idle
+    stdin: Ctrl-C (exit 130) and a server shutdown (exit 1) must still end
+    the command at once, without an abort at interpreter shutdown."""
+    server = start_server()
+    read_end, write_end = os.pipe()
+    environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), TAGWIRE_TARGET=server.address)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "tagwire.cli", "stream"],
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+        # A background job may inherit SIGINT ignored; Ctrl-C must reach it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    os.close(read_end)
+    try:
+        os.write(write_end, json.dumps({"id": "first", "body": "Kyiv"}).encode() + b"\n")
+        wait_until(lambda: server.stats().articles_tagged >= 1, what="the first article")
+        if how == "ctrl-c":
+            command.send_signal(signal.SIGINT)
+        else:
+            server.send_signal(signal.SIGTERM)
+        out, err = command.communicate(timeout=RUN_TIMEOUT)
+    finally:
+        os.close(write_end)
+        command.kill()
+    assert command.returncode == (130 if how == "ctrl-c" else 1), err
+    assert [o["id"] for o in json_lines(out)] == ["first"]
+    assert b"Fatal Python error" not in err
+    if how == "server-stops":
+        assert b"UNAVAILABLE" in err

@@ -366,5 +366,22 @@ def _print_json(message: Message) -> None:
     print(json.dumps(json_format.MessageToDict(message), ensure_ascii=False))
 
 
+def run() -> None:
+    """The console entry point: main(), then exit at once.
+
+    The input is read on gRPC's sending thread; when a stream ends early
+    (Ctrl-C, the server went away) that thread may still be blocked reading
+    stdin, and a normal interpreter shutdown would abort on the stdin lock
+    it holds. Nothing of ours needs Python's shutdown, so flush and leave.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe, or already closed
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
