@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,8 +43,8 @@ func streamError(t *testing.T, client *tagwire.Client) error {
 	if err != nil {
 		return err
 	}
-	if result.Err != nil {
-		t.Fatalf("article refused: %v", result.Err)
+	if result.Failure != nil {
+		t.Fatalf("article refused: %v", result.Failure)
 	}
 	return nil
 }
@@ -181,9 +182,10 @@ func TestTLS(t *testing.T) {
 	}
 
 	for name, opts := range map[string][]tagwire.Option{
-		"plaintext (the default)":    nil,
-		"TLS with the system roots":  {tagwire.WithTLS(nil)},
-		"WithInsecure after WithTLS": {tagwire.WithTLS(&tls.Config{RootCAs: pki.roots}), tagwire.WithInsecure()},
+		"local plaintext (the default)": nil,
+		"WithInsecure":                  {tagwire.WithInsecure()},
+		"TLS with the system roots":     {tagwire.WithTLS(nil)},
+		"WithInsecure after WithTLS":    {tagwire.WithTLS(&tls.Config{RootCAs: pki.roots}), tagwire.WithInsecure()},
 	} {
 		if err := streamError(t, newClient(t, s.Addr, opts...)); status.Code(err) != codes.Unavailable {
 			t.Errorf("%s: %v, want Unavailable", name, err)
@@ -205,5 +207,67 @@ func TestMutualTLS(t *testing.T) {
 	withoutCert := newClient(t, s.Addr, tagwire.WithTLS(&tls.Config{RootCAs: pki.roots}))
 	if err := streamError(t, withoutCert); status.Code(err) != codes.Unavailable {
 		t.Errorf("TagStream without a client certificate: %v, want Unavailable", err)
+	}
+}
+
+// nonLoopbackIP returns an IPv4 address of this machine other than a
+// loopback or link-local one, skipping the test if there is none.
+func nonLoopbackIP(t *testing.T) net.IP {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range addrs {
+		if ipNet, ok := addr.(*net.IPNet); ok {
+			if ip := ipNet.IP.To4(); ip != nil && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+				return ip
+			}
+		}
+	}
+	t.Skip("this machine has no non-loopback IPv4 address: cannot check that plaintext is refused to one")
+	return nil
+}
+
+// TestPlaintextOnlyToLocalServersByDefault checks the default transport:
+// plaintext to a server on this machine, by address or by name, and a
+// refusal, before anything (the token) is sent, to a server on another
+// address, unless WithInsecure allows it.
+func TestPlaintextOnlyToLocalServersByDefault(t *testing.T) {
+	ip := nonLoopbackIP(t)
+	s := startServer(t, "--listen=0.0.0.0:0", "--allow_insecure_remote")
+	_, port, err := net.SplitHostPort(s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		client := newClient(t, net.JoinHostPort(host, port), tagwire.WithToken("t"))
+		if _, err := client.Tag(ctx, authArticle); err != nil {
+			t.Errorf("Tag to %s with the default transport: %v", host, err)
+		}
+		if err := streamError(t, client); err != nil {
+			t.Errorf("TagStream to %s with the default transport: %v", host, err)
+		}
+	}
+
+	remote := net.JoinHostPort(ip.String(), port)
+	client := newClient(t, remote, tagwire.WithToken("t"))
+	if _, err := client.Tag(ctx, authArticle); status.Code(err) != codes.Unavailable {
+		t.Errorf("Tag to %s with the default transport: %v, want Unavailable", remote, err)
+	}
+	err = streamError(t, client)
+	if status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "non-local address") {
+		t.Errorf("TagStream to %s with the default transport: %v, want Unavailable from the local "+
+			"credentials", remote, err)
+	}
+
+	client = newClient(t, remote, tagwire.WithToken("t"), tagwire.WithInsecure())
+	if _, err := client.Tag(ctx, authArticle); err != nil {
+		t.Errorf("Tag to %s WithInsecure: %v", remote, err)
+	}
+	if err := streamError(t, client); err != nil {
+		t.Errorf("TagStream to %s WithInsecure: %v", remote, err)
 	}
 }

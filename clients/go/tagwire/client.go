@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials/local"
 
 	tagwirev1 "github.com/tagwire/tagwire/clients/go/tagwire/v1"
 )
@@ -15,10 +16,11 @@ import (
 // safe for concurrent use by multiple goroutines; create one per server and
 // share it, since it holds a connection pool.
 type Client struct {
-	conn          *grpc.ClientConn
-	tagging       tagwirev1.TaggingServiceClient
-	subscriptions tagwirev1.SubscriptionServiceClient
-	admin         tagwirev1.AdminServiceClient
+	conn            *grpc.ClientConn
+	maxMessageBytes int // see WithMaxMessageBytes; <= 0: no limit
+	tagging         tagwirev1.TaggingServiceClient
+	subscriptions   tagwirev1.SubscriptionServiceClient
+	admin           tagwirev1.AdminServiceClient
 }
 
 // NewClient returns a client for the tagwired at target, e.g.
@@ -29,19 +31,28 @@ type Client struct {
 // That is why it takes no context. It fails only on invalid options. Close
 // the client when done with it.
 //
-// By default the client uses plaintext (meant for a server on loopback),
-// sends no token, gives unary calls a deadline of DefaultTimeout, accepts
-// responses up to DefaultMaxReceiveBytes, and retries Tag, GetTaxonomy and
-// GetServerStats up to 5 attempts with exponential backoff (0.1 s to 2 s)
-// when the server answers UNAVAILABLE.
+// By default the client uses plaintext, but only to a server on the same
+// machine (a loopback address or a Unix socket: gRPC's local credentials),
+// and fails calls to any other address with codes.Unavailable; WithTLS
+// connects over TLS, WithInsecure over plaintext anywhere. It sends no
+// token, gives unary calls a deadline of DefaultTimeout, accepts responses
+// up to DefaultMaxReceiveBytes, refuses to send requests over
+// DefaultMaxMessageBytes, and retries Tag, GetTaxonomy and GetServerStats
+// up to 5 attempts with exponential backoff (0.1 s to 2 s) when the server
+// answers UNAVAILABLE.
 func NewClient(target string, opts ...Option) (*Client, error) {
-	cfg := config{timeout: DefaultTimeout}
+	cfg := config{timeout: DefaultTimeout, maxMessageBytes: DefaultMaxMessageBytes}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 
-	transport := insecure.NewCredentials()
-	if cfg.useTLS {
+	var transport credentials.TransportCredentials
+	switch cfg.transport {
+	case transportLocal:
+		transport = local.NewCredentials()
+	case transportInsecure:
+		transport = insecure.NewCredentials()
+	case transportTLS:
 		tlsConfig := cfg.tlsConfig
 		if tlsConfig == nil {
 			tlsConfig = &tls.Config{} // the system roots
@@ -68,10 +79,11 @@ func NewClient(target string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	return &Client{
-		conn:          conn,
-		tagging:       tagwirev1.NewTaggingServiceClient(conn),
-		subscriptions: tagwirev1.NewSubscriptionServiceClient(conn),
-		admin:         tagwirev1.NewAdminServiceClient(conn),
+		conn:            conn,
+		maxMessageBytes: cfg.maxMessageBytes,
+		tagging:         tagwirev1.NewTaggingServiceClient(conn),
+		subscriptions:   tagwirev1.NewSubscriptionServiceClient(conn),
+		admin:           tagwirev1.NewAdminServiceClient(conn),
 	}, nil
 }
 

@@ -33,18 +33,38 @@ func TestDefaultTimeout(t *testing.T) {
 	waitForever := tagwire.WithDialOptions(grpc.WithDefaultCallOptions(grpc.WaitForReady(true)))
 	client := newClient(t, closedAddress(t), tagwire.WithTimeout(200*time.Millisecond), waitForever)
 
-	start := time.Now()
-	_, err := client.Tag(context.Background(), authArticle)
-	if elapsed := time.Since(start); status.Code(err) != codes.DeadlineExceeded || elapsed > 5*time.Second {
+	// timed runs call, failing the test if it is still running after
+	// waitTimeout (the bug this test looks for makes it run forever).
+	timed := func(name string, call func() error) (time.Duration, error) {
+		t.Helper()
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() { done <- call() }()
+		select {
+		case err := <-done:
+			return time.Since(start), err
+		case <-time.After(waitTimeout):
+			t.Fatalf("%s still running after %v", name, waitTimeout)
+			return 0, nil
+		}
+	}
+
+	elapsed, err := timed("Tag without a deadline", func() error {
+		_, err := client.Tag(context.Background(), authArticle)
+		return err
+	})
+	if status.Code(err) != codes.DeadlineExceeded || elapsed > 5*time.Second {
 		t.Errorf("Tag without a deadline: %v after %v; want DeadlineExceeded after the 200ms default", err, elapsed)
 	}
 
 	// A deadline of the caller's own wins over the default.
 	ctx, cancel := context.WithTimeout(context.Background(), 600*time.Millisecond)
 	defer cancel()
-	start = time.Now()
-	_, err = client.Stats(ctx)
-	if elapsed := time.Since(start); status.Code(err) != codes.DeadlineExceeded || elapsed < 500*time.Millisecond {
+	elapsed, err = timed("Stats with a 600ms deadline", func() error {
+		_, err := client.Stats(ctx)
+		return err
+	})
+	if status.Code(err) != codes.DeadlineExceeded || elapsed < 500*time.Millisecond {
 		t.Errorf("Stats with a 600ms deadline: %v after %v; want DeadlineExceeded after 600ms", err, elapsed)
 	}
 }

@@ -6,9 +6,11 @@
 // (github.com/tagwire/tagwire/clients/go/tagwire/v1), whose messages it
 // returns as they are. It adds Go types for what a caller builds (Article,
 // Filter, functional options), typed per-article errors (*ArticleError),
-// iterators over streams, and connection defaults: plaintext for a loopback
-// server unless WithTLS is given, a bearer token with WithToken, a default
-// deadline on unary calls, and retries of the idempotent calls on
+// iterators over streams, and connection defaults: plaintext to a server on
+// the same machine only (loopback or a Unix socket) unless WithTLS or
+// WithInsecure is given, a bearer token with WithToken, a default deadline on
+// unary calls, a client-side check of the request size against the server's
+// limit (WithMaxMessageBytes), and retries of the idempotent calls on
 // codes.Unavailable.
 //
 // One article:
@@ -35,12 +37,14 @@
 //
 // A feed, on one stream, with backpressure:
 //
+//	next := 0 // the index of the first article without a result
 //	for result, err := range client.TagAll(ctx, articles) {
 //		if err != nil {
-//			return err
+//			return fmt.Errorf("articles %d and on not tagged: %w", next, err)
 //		}
-//		if result.Err != nil {
-//			log.Printf("%s: %v", result.ID, result.Err) // the stream goes on
+//		next = int(result.Sequence) + 1
+//		if err := result.Err(); err != nil {
+//			log.Printf("%s: %v", result.ID, err) // the stream goes on
 //			continue
 //		}
 //		store(result.Tagged)

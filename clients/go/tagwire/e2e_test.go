@@ -118,20 +118,20 @@ func TestEndToEndScenario(t *testing.T) {
 			t.Fatalf("result %d: sequence %d, source %q, id %q; want %d, \"e2e\", %q",
 				i, result.Sequence, result.Source, result.ID, i, wantID)
 		}
-		if (result.Tagged == nil) == (result.Err == nil) {
-			t.Fatalf("result %d: Tagged %v and Err %v; want exactly one set", i, result.Tagged, result.Err)
+		if (result.Tagged == nil) == (result.Failure == nil) {
+			t.Fatalf("result %d: Tagged %v and Failure %v; want exactly one set", i, result.Tagged, result.Failure)
 		}
 		if i == e2eBad {
-			if result.Err == nil || result.Err.Reason != tagwirev1.ErrorReason_ERROR_REASON_BODY_NOT_UTF8 {
-				t.Fatalf("result %d: Err %v, want reason ERROR_REASON_BODY_NOT_UTF8", i, result.Err)
+			if result.Failure == nil || result.Failure.Reason != tagwirev1.ErrorReason_ERROR_REASON_BODY_NOT_UTF8 {
+				t.Fatalf("result %d: Failure %v, want reason ERROR_REASON_BODY_NOT_UTF8", i, result.Failure)
 			}
-			if result.Err.Sequence != uint64(i) || result.Err.ID != wantID {
-				t.Errorf("result %d: ArticleError names sequence %d id %q", i, result.Err.Sequence, result.Err.ID)
+			if result.Failure.Sequence != uint64(i) || result.Failure.ID != wantID {
+				t.Errorf("result %d: ArticleError names sequence %d id %q", i, result.Failure.Sequence, result.Failure.ID)
 			}
 			continue
 		}
-		if result.Err != nil {
-			t.Fatalf("result %d: unexpected error %v", i, result.Err)
+		if result.Failure != nil {
+			t.Fatalf("result %d: unexpected error %v", i, result.Failure)
 		}
 		if missing := missingTags(result.Tagged, e2eBodies[i%3].tags...); len(missing) > 0 {
 			t.Fatalf("result %d (%q): missing tags %v; got %v", i, e2eBodies[i%3].body, missing,

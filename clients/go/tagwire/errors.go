@@ -18,11 +18,13 @@ const (
 	errorReasonKey  = "tagwire-error-reason"
 )
 
-// An ArticleError is the server's refusal of one article: invalid UTF-8, an
-// empty body, a missing id, too large, invalid options…
+// An ArticleError is the refusal of one article: invalid UTF-8, an empty
+// body, a missing id, too large, invalid options… The server decides, except
+// for an article too large to send at all (see WithMaxMessageBytes), which
+// the client refuses itself with ERROR_REASON_ARTICLE_TOO_LARGE.
 //
-// Tag returns it as its error, and a stream delivers it in Result.Err. Find
-// it in an error with errors.As:
+// Tag returns it as its error, and a stream delivers it in Result.Failure
+// (and as Result.Err()). Find it in an error with errors.As:
 //
 //	var articleErr *tagwire.ArticleError
 //	if errors.As(err, &articleErr) && articleErr.Reason == tagwirev1.ErrorReason_ERROR_REASON_BODY_NOT_UTF8 {
@@ -44,8 +46,8 @@ type ArticleError struct {
 	Source  string
 	ID      string
 	Version int64
-	// Sequence is the article's position on its stream, from 0; it is 0 for
-	// Tag.
+	// Sequence is the article's index among those given to its stream, from
+	// 0, as in Result.Sequence; it is 0 for Tag.
 	Sequence uint64
 }
 
@@ -76,6 +78,21 @@ func newArticleError(msg *tagwirev1.ArticleError, source, id string, version int
 		Source:   source,
 		ID:       id,
 		Version:  version,
+		Sequence: sequence,
+	}
+}
+
+// tooLargeError is the client's own refusal of an article whose request
+// would be size bytes, over the limit of limit bytes.
+func tooLargeError(article Article, size, limit int, sequence uint64) *ArticleError {
+	return &ArticleError{
+		Reason: tagwirev1.ErrorReason_ERROR_REASON_ARTICLE_TOO_LARGE,
+		Message: fmt.Sprintf("article is %d bytes as a request; the server accepts at most %d "+
+			"(WithMaxMessageBytes)", size, limit),
+		Code:     codes.InvalidArgument,
+		Source:   article.Source,
+		ID:       article.ID,
+		Version:  article.Version,
 		Sequence: sequence,
 	}
 }

@@ -22,7 +22,8 @@ import (
 )
 
 func ExampleNewClient() {
-	// A server on loopback: plaintext (the default) with a token.
+	// A server on this machine: plaintext (the default, refused to any
+	// other machine) with a token.
 	local, err := tagwire.NewClient("127.0.0.1:50051", tagwire.WithToken(os.Getenv("TAGWIRE_TOKEN")))
 	if err != nil {
 		log.Fatal(err)
@@ -60,7 +61,7 @@ func ExampleClient_Tag() {
 		log.Printf("article %s refused: %v", articleErr.ID, articleErr.Reason)
 		return
 	case status.Code(err) == codes.ResourceExhausted:
-		log.Print("server busy; retry later")
+		log.Print("server busy (too many Tag calls in flight); retry later")
 		return
 	case err != nil:
 		log.Fatal(err)
@@ -87,15 +88,16 @@ func ExampleClient_TagAll() {
 		{ID: "a1", Body: "The European Central Bank kept rates unchanged in Frankfurt."},
 		{ID: "a2", Body: ""}, // refused: EMPTY_BODY, and the stream goes on
 	})
+	// Options given here apply to every article of the stream.
 	for result, err := range client.TagAll(context.Background(), articles, tagwire.WithoutMentions()) {
 		if err != nil {
 			log.Fatal(err) // the stream failed; later articles were not tagged
 		}
-		if result.Err != nil {
-			fmt.Println(result.ID, "refused:", result.Err.Reason)
+		if result.Failure != nil {
+			fmt.Println(result.Sequence, result.ID, "refused:", result.Failure.Reason)
 			continue
 		}
-		fmt.Println(result.ID, len(result.Tagged.GetTags()), "tags")
+		fmt.Println(result.Sequence, result.ID, len(result.Tagged.GetTags()), "tags")
 	}
 }
 
@@ -131,7 +133,7 @@ func ExampleClient_TagStream() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(result.Sequence, result.ID, result.Err == nil)
+		fmt.Println(result.Sequence, result.ID, result.Err()) // Err is nil if tagged
 	}
 }
 

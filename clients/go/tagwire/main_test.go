@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +80,47 @@ func startServer(t *testing.T, flags ...string) *testserver.Server {
 		}
 	})
 	return s
+}
+
+// startStoppableServer starts a dedicated tagwired, for a test that stops
+// it itself. stop sends SIGTERM and returns the error of testserver's Stop;
+// it may be called from any goroutine, and more than once. The server is
+// stopped when the test ends if the test did not.
+func startStoppableServer(t *testing.T, flags ...string) (s *testserver.Server, stop func() error) {
+	t.Helper()
+	s, err := testserver.Start(flags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop = sync.OnceValue(s.Stop)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, stop
+}
+
+// checkNoGoroutineLeak returns a function that waits until no more
+// goroutines run than when checkNoGoroutineLeak was called, failing the
+// test if that does not happen within waitTimeout. gRPC ends the
+// goroutines of a finished call asynchronously, hence the wait.
+func checkNoGoroutineLeak(t *testing.T) func() {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	return func() {
+		t.Helper()
+		deadline := time.Now().Add(waitTimeout)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				stacks := make([]byte, 1<<20)
+				stacks = stacks[:runtime.Stack(stacks, true)]
+				t.Fatalf("%d goroutines %v later, %d before; the goroutines:\n%s",
+					runtime.NumGoroutine(), waitTimeout, before, stacks)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
 
 // stats returns the server's counters.

@@ -19,6 +19,11 @@ const (
 	// of a large article with every mention listed. Override it with
 	// WithDialOptions(grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(n))).
 	DefaultMaxReceiveBytes = 64 << 20
+
+	// DefaultMaxMessageBytes is the largest request the client sends (see
+	// WithMaxMessageBytes): 8 MiB, the default --max_message_bytes of
+	// tagwired.
+	DefaultMaxMessageBytes = 8 << 20
 )
 
 // retryServiceConfig retries the idempotent unary calls when the server is
@@ -46,19 +51,34 @@ const retryServiceConfig = `{
 // An Option configures a Client in NewClient.
 type Option func(*config)
 
+// transportSecurity is how the client protects its connections.
+type transportSecurity int
+
+const (
+	// transportLocal is plaintext, but only to a loopback or Unix socket
+	// peer (the default).
+	transportLocal transportSecurity = iota
+	// transportInsecure is plaintext to any peer (WithInsecure).
+	transportInsecure
+	// transportTLS is TLS (WithTLS).
+	transportTLS
+)
+
 // config collects the Options of one NewClient call.
 type config struct {
-	token       string
-	useTLS      bool
-	tlsConfig   *tls.Config
-	timeout     time.Duration
-	dialOptions []grpc.DialOption
+	token           string
+	transport       transportSecurity
+	tlsConfig       *tls.Config // for transportTLS; nil means the system roots
+	timeout         time.Duration
+	maxMessageBytes int
+	dialOptions     []grpc.DialOption
 }
 
 // WithToken makes the client send "authorization: Bearer <token>" metadata
-// on every call, as a server started with --token_file requires. The token
-// is sent over plaintext too (tagwired accepts that on loopback), so use
-// WithTLS for anything that leaves the machine.
+// on every call, as a server started with --token_file requires. Without
+// WithTLS the token travels in plaintext, which the default transport
+// allows only to a server on the same machine (loopback or a Unix socket);
+// WithInsecure lifts that limit, and with it the token's protection.
 func WithToken(token string) Option {
 	return func(c *config) { c.token = token }
 }
@@ -68,17 +88,23 @@ func WithToken(token string) Option {
 // set RootCAs for a private CA and Certificates for mTLS.
 func WithTLS(tlsConfig *tls.Config) Option {
 	return func(c *config) {
-		c.useTLS = true
+		c.transport = transportTLS
 		c.tlsConfig = tlsConfig
 	}
 }
 
-// WithInsecure makes the client connect over plaintext HTTP/2, undoing an
-// earlier WithTLS. Plaintext is the default: tagwired serves plaintext only
-// on loopback unless told otherwise, so this is meant for a local server.
+// WithInsecure makes the client connect over plaintext HTTP/2 to any
+// address, undoing an earlier WithTLS. Everything, the token included, then
+// crosses the network unprotected, so it is meant for a trusted network
+// only, with a tagwired started with --allow_insecure_remote.
+//
+// Without WithTLS or WithInsecure the client uses plaintext only to a
+// server on the same machine (a loopback address or a Unix socket) and
+// refuses to connect anywhere else, failing calls with codes.Unavailable:
+// the same rule tagwired follows for the addresses it listens on.
 func WithInsecure() Option {
 	return func(c *config) {
-		c.useTLS = false
+		c.transport = transportInsecure
 		c.tlsConfig = nil
 	}
 }
@@ -91,9 +117,34 @@ func WithTimeout(timeout time.Duration) Option {
 	return func(c *config) { c.timeout = timeout }
 }
 
+// WithMaxMessageBytes sets the largest request the client sends, which
+// should be the server's --max_message_bytes (the default,
+// DefaultMaxMessageBytes, is the server's default). The server ends a call
+// that brings a larger message with codes.ResourceExhausted: for a stream,
+// that would lose every article in flight. So the client refuses such an
+// article itself, without sending it, with an *ArticleError of reason
+// ERROR_REASON_ARTICLE_TOO_LARGE and code codes.InvalidArgument: Tag
+// returns it, and a stream delivers it as the article's Result, in its
+// place among the others, and goes on. Zero or a negative n disables the
+// check.
+//
+// Articles above the server's --max_article_bytes (1 MiB by default) but
+// below this limit are sent, and the server answers them with the same
+// reason.
+func WithMaxMessageBytes(n int) Option {
+	return func(c *config) { c.maxMessageBytes = n }
+}
+
 // WithDialOptions passes extra options to grpc.NewClient, after the ones this
-// package sets, so they win where gRPC lets the last option win (keepalive,
-// interceptors, call options such as a different grpc.MaxCallRecvMsgSize).
+// package sets, so they win where gRPC lets the last option win: transport
+// credentials, keepalive, user agent, and call options such as a different
+// grpc.MaxCallRecvMsgSize.
+//
+// Interceptors are added, not substituted: the client's own unary
+// interceptor, which gives calls the default deadline (see WithTimeout),
+// stays in the chain. One set with grpc.WithUnaryInterceptor runs before it
+// (and so sees a context without the default deadline); those added with
+// grpc.WithChainUnaryInterceptor run after it, in order.
 func WithDialOptions(options ...grpc.DialOption) Option {
 	return func(c *config) { c.dialOptions = append(c.dialOptions, options...) }
 }
@@ -107,7 +158,9 @@ func (t bearerToken) GetRequestMetadata(context.Context, ...string) (map[string]
 }
 
 // RequireTransportSecurity implements credentials.PerRPCCredentials. It
-// returns false so that a token can be used with a plaintext loopback server.
+// returns false so that a token can be used with a plaintext server on the
+// same machine; the transport (see WithInsecure) decides where plaintext
+// may go.
 func (bearerToken) RequireTransportSecurity() bool { return false }
 
 // defaultTimeoutInterceptor gives a unary call a deadline of timeout when its

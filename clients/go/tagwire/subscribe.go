@@ -69,10 +69,12 @@ func (c *Client) Subscribe(ctx context.Context, filter Filter) (*Subscription, e
 
 // Recv returns the next tagged article, blocking until one arrives. It
 // returns the gRPC status error that ended the subscription, which is
-// codes.Canceled after Close or the context's cancellation.
+// codes.Canceled after Close or the context's cancellation; once it has,
+// the subscription's resources are released, as by Close.
 func (s *Subscription) Recv() (*tagwirev1.TaggedArticle, error) {
 	resp, err := s.stream.Recv()
 	if err != nil {
+		s.cancel() // the call is over: release the context Subscribe derived
 		return nil, err
 	}
 	return resp.GetTaggedArticle(), nil

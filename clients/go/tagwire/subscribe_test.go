@@ -3,8 +3,11 @@ package tagwire_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -104,4 +107,61 @@ func TestSubscribeFilters(t *testing.T) {
 	waitUntil(t, "the server has dropped the closed subscriptions", func() bool {
 		return stats(t, client).GetActiveSubscriptions() == 0
 	})
+}
+
+// ownDoneContext is a context with a Done channel of its own. A context
+// derived from it needs a goroutine of package context to follow it until
+// one of the two is cancelled, so a derived context never cancelled shows as
+// a leaked goroutine.
+type ownDoneContext struct {
+	context.Context
+	done chan struct{}
+}
+
+func (c ownDoneContext) Done() <-chan struct{} { return c.done }
+
+func (c ownDoneContext) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// TestSubscriptionEndedByTheServerIsReleased checks that once Recv has
+// returned the error that ended a subscription, the subscription holds
+// nothing more, without Close.
+func TestSubscriptionEndedByTheServerIsReleased(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, "--token_file="+tokenFile)
+	client := newClient(t, s.Addr) // without the token: refused
+	if _, err := client.Stats(testContext(t)); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("Stats: %v, want Unauthenticated", err)
+	}
+	checkLeaks := checkNoGoroutineLeak(t)
+
+	parent := ownDoneContext{Context: context.Background(), done: make(chan struct{})}
+	defer close(parent.done)
+	subscription, err := client.Subscribe(parent, tagwire.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	received := make(chan error, 1)
+	go func() {
+		_, err := subscription.Recv()
+		received <- err
+	}()
+	select {
+	case err := <-received:
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("Recv: %v, want Unauthenticated", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatalf("Recv still blocked after %v", waitTimeout)
+	}
+	checkLeaks()
 }

@@ -81,20 +81,27 @@ func buildOptions(opts []TagOption) *tagwirev1.TagOptions {
 //
 // A refused article (invalid UTF-8, empty body, missing id, too large,
 // invalid options) fails with an *ArticleError, whose status code is
-// codes.InvalidArgument. Any other failure is returned as the gRPC status
-// error, untouched: inspect it with status.Code. Notably
-// codes.ResourceExhausted means the server's cap on Tag calls in flight was
-// reached; retry with backoff or use TagStream. Tag is retried on
-// codes.Unavailable and gets the client's default deadline when ctx has none.
+// codes.InvalidArgument. An article whose request exceeds the client's
+// WithMaxMessageBytes is refused that way without calling the server.
+//
+// Any other failure is returned as the gRPC status error, untouched:
+// inspect it with status.Code. Notably codes.ResourceExhausted means the
+// server's cap on Tag calls in flight (its --max_unary_in_flight) was
+// reached: retry with backoff, or use TagStream. (It also comes from a
+// server whose --max_message_bytes is below the client's
+// WithMaxMessageBytes, for an article between the two; retrying does not
+// help then: lower the option.) Tag is retried on codes.Unavailable and gets
+// the client's default deadline when ctx has none.
 func (c *Client) Tag(ctx context.Context, article Article, opts ...TagOption) (*tagwirev1.TaggedArticle, error) {
 	if err := article.checkStrings(); err != nil {
 		return nil, err
 	}
+	req := &tagwirev1.TagRequest{Article: article.Proto(), Options: buildOptions(opts)}
+	if size := proto.Size(req); c.maxMessageBytes > 0 && size > c.maxMessageBytes {
+		return nil, tooLargeError(article, size, c.maxMessageBytes, 0)
+	}
 	var trailer metadata.MD
-	resp, err := c.tagging.Tag(ctx, &tagwirev1.TagRequest{
-		Article: article.Proto(),
-		Options: buildOptions(opts),
-	}, grpc.Trailer(&trailer))
+	resp, err := c.tagging.Tag(ctx, req, grpc.Trailer(&trailer))
 	if err != nil {
 		if articleErr := articleErrorFromTrailer(err, trailer, article); articleErr != nil {
 			return nil, articleErr
