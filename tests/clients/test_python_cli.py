@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -24,6 +25,7 @@ def cli(*args: str, stdin: bytes = b"", target: str | None = None, env=None):
     """Runs `tagwire ARGS` (this checkout's code) and returns the process."""
     environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), **(env or {}))
     environment.pop("TAGWIRE_TOKEN", None)
+    environment.pop("PYTHONUNBUFFERED", None)  # test the buffering users get
     if target:
         environment["TAGWIRE_TARGET"] = target
     return subprocess.run(
@@ -274,6 +276,7 @@ def test_stream_ends_promptly_while_stdin_is_idle(start_server, how):
     server = start_server()
     read_end, write_end = os.pipe()
     environment = dict(os.environ, PYTHONPATH=str(CLIENT_SOURCE), TAGWIRE_TARGET=server.address)
+    environment.pop("PYTHONUNBUFFERED", None)  # results must be written as they come
     command = subprocess.Popen(
         [sys.executable, "-m", "tagwire.cli", "stream"],
         stdin=read_end,
@@ -286,7 +289,9 @@ def test_stream_ends_promptly_while_stdin_is_idle(start_server, how):
     os.close(read_end)
     try:
         os.write(write_end, json.dumps({"id": "first", "body": "Kyiv"}).encode() + b"\n")
-        wait_until(lambda: server.stats().articles_tagged >= 1, what="the first article")
+        # The first result printed: the command is now waiting on stdin.
+        assert select.select([command.stdout], [], [], RUN_TIMEOUT)[0], "no first result"
+        first = command.stdout.readline()
         if how == "ctrl-c":
             command.send_signal(signal.SIGINT)
         else:
@@ -296,7 +301,7 @@ def test_stream_ends_promptly_while_stdin_is_idle(start_server, how):
         os.close(write_end)
         command.kill()
     assert command.returncode == (130 if how == "ctrl-c" else 1), err
-    assert [o["id"] for o in json_lines(out)] == ["first"]
+    assert [o["id"] for o in json_lines(first + out)] == ["first"]
     assert b"Fatal Python error" not in err
     if how == "server-stops":
         assert b"UNAVAILABLE" in err

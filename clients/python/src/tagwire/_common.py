@@ -278,7 +278,8 @@ class StreamInput:
             article = dataclasses.replace(article, id=message.id)
         request = tagging_service_pb2.TagStreamRequest(article=message)
         size = request.ByteSize()
-        local = too_large(message, size, self._max_bytes) if size > self._max_bytes else None
+        limit = self._max_bytes
+        local = too_large(message, size, limit) if 0 < limit < size else None
         with self._cond:
             if self._closed:
                 self._unanswered.append(article)

@@ -128,8 +128,8 @@ class Client:
                 explain=explain,
             ),
         )
-        if (size := request.ByteSize()) > self._config.max_message_bytes:
-            raise too_large(message, size, self._config.max_message_bytes)
+        if 0 < (limit := self._config.max_message_bytes) < (size := request.ByteSize()):
+            raise too_large(message, size, limit)
         try:
             response = await self._tagging.Tag(
                 request,

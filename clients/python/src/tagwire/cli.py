@@ -50,6 +50,11 @@ EXIT_BAD_INPUT = 2
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # One result per line, written as it comes, so `tagwire stream | consumer`
+    # and `tagwire subscribe | consumer` see each result at once (a write per
+    # article is small next to tagging it).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
     try:
         client = _client(args)
     except (OSError, ValueError) as error:

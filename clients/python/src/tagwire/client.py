@@ -73,7 +73,8 @@ class Client:
     `max_message_bytes` is the largest request sent (default 8 MiB, the
     server's default --max_message_bytes): a larger article would make the
     server end the call, so it gets an ArticleError ARTICLE_TOO_LARGE
-    without being sent (in its place on a stream, which goes on).
+    without being sent (in its place on a stream, which goes on); 0 turns
+    the check off.
 
     Tag and the admin reads are retried by gRPC when the server is
     UNAVAILABLE (restarting, connection lost), with exponential backoff.
@@ -161,8 +162,8 @@ class Client:
                 explain=explain,
             ),
         )
-        if (size := request.ByteSize()) > self._config.max_message_bytes:
-            raise too_large(message, size, self._config.max_message_bytes)
+        if 0 < (limit := self._config.max_message_bytes) < (size := request.ByteSize()):
+            raise too_large(message, size, limit)
         try:
             response = self._tagging.Tag(
                 request,
