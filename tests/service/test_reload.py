@@ -100,7 +100,11 @@ def test_reload_under_traffic(server, taxonomy):
     write_atomically(overlay, [ZORBLAX, QUUXIFER, FROBNITZ])
     mark = server.event_count()
     server.send_signal(signal.SIGHUP)
-    event = server.wait_event("taxonomy_reloaded", timeout=30, after=mark)
+    # By trigger: the log reader may not have read the admin reload's line
+    # yet when the mark was taken.
+    event = server.wait_event(
+        "taxonomy_reloaded", timeout=30, after=mark, where=lambda e: e.get("trigger") == "SIGHUP"
+    )
     v2 = event.get("version")
     assert event.get("previous_version") == v1 and v2 not in (v0, v1), event
     pull_until(lambda r: r.tagged_article.taxonomy_version == v2)
@@ -157,7 +161,11 @@ def test_broken_overlay_keeps_the_old_taxonomy(server, taxonomy, line2):
 
         mark = server.event_count()
         server.send_signal(signal.SIGHUP)
-        event = server.wait_event("reload_failed", timeout=30, after=mark)
+        # By trigger: the log reader may not have read the admin reload's
+        # line yet when the mark was taken.
+        event = server.wait_event(
+            "reload_failed", timeout=30, after=mark, where=lambda e: e.get("trigger") == "SIGHUP"
+        )
         assert "overlay.jsonl:2" in event.get("error", ""), event
 
         # Tagging goes on with the old taxonomy.
