@@ -268,7 +268,10 @@ absl::Status TagwireServer::StartMetrics(const std::string& address) {
   }
   metrics_address_ = JoinHostPort(bind.host, port);
   httplib::Server* server = metrics_server_.get();
-  metrics_thread_ = std::thread([server] { server->listen_after_bind(); });
+  metrics_thread_ = std::thread([this, server] {
+    server->listen_after_bind();
+    metrics_listen_returned_.store(true);
+  });
   return absl::OkStatus();
 }
 
@@ -333,6 +336,12 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   const bool drained = streams_drained && subscriptions_drained;
   server_->Shutdown(absl::ToChronoTime(drained ? absl::Now() : deadline));
   if (metrics_server_ != nullptr) {
+    // cpp-httplib ignores stop() until its listen loop runs, and a shutdown
+    // right after start (a taxonomy that fails to load) can come first: the
+    // join then hung for ever. Wait for the loop to run (or to have ended).
+    while (!metrics_server_->is_running() && !metrics_listen_returned_.load()) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
     metrics_server_->stop();
     if (metrics_thread_.joinable()) metrics_thread_.join();
   }

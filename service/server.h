@@ -112,6 +112,8 @@ class TagwireServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<httplib::Server> metrics_server_;
   std::thread metrics_thread_;
+  // Set by the metrics thread when its listen loop has returned.
+  std::atomic<bool> metrics_listen_returned_{false};
   std::string grpc_address_;
   std::string metrics_address_;
   bool shut_down_ = false;
