@@ -1,0 +1,363 @@
+#include "service/nats_publisher.h"
+
+#include <nats/nats.h>
+
+#include <algorithm>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "core/strings.h"
+#include "service/log.h"
+#include "service/proto_convert.h"
+
+namespace tagwire {
+namespace {
+
+std::string NatsError(natsStatus status) { return natsStatus_GetText(status); }
+
+absl::Status ToStatus(natsStatus status, std::string_view what) {
+  if (status == NATS_OK) return absl::OkStatus();
+  return absl::UnavailableError(StrCat(what, ": ", NatsError(status)));
+}
+
+// Names of the concept kinds an article has tags of, for routing headers.
+std::string KindsHeader(const v1::TaggedArticle& tagged) {
+  std::set<std::string> kinds;
+  for (const v1::Tag& tag : tagged.tags()) {
+    std::string name = v1::ConceptKind_Name(tag.kind());
+    constexpr std::string_view kPrefix = "CONCEPT_KIND_";
+    if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+    kinds.insert(std::move(name));
+  }
+  if (!tagged.topics().empty()) kinds.insert("TOPIC");
+  std::string out;
+  for (const std::string& kind : kinds) StrAppend(&out, out.empty() ? "" : ",", kind);
+  return out;
+}
+
+// IPTC codes (or ids) of the article's three best topics.
+std::string TopicsHeader(const v1::TaggedArticle& tagged) {
+  std::string out;
+  int count = 0;
+  for (const v1::Topic& topic : tagged.topics()) {
+    if (count++ == 3) break;
+    StrAppend(&out, out.empty() ? "" : ",",
+              topic.iptc_code().empty() ? topic.concept_id() : topic.iptc_code());
+  }
+  return out;
+}
+
+}  // namespace
+
+// The NATS C client's callbacks, with access to the publisher.
+struct NatsCallbacks {
+  static void Ack(jsCtx*, natsMsg* message, jsPubAck* ack, jsPubAckErr* error, void* closure) {
+    auto* publisher = static_cast<NatsPublisher*>(closure);
+    if (ack != nullptr) {
+      publisher->OnAck(message, true, ack->Duplicate, "");
+    } else {
+      std::string text = error != nullptr && error->ErrText != nullptr
+                             ? std::string(error->ErrText)
+                             : (error != nullptr ? NatsError(error->Err) : "no acknowledgment");
+      publisher->OnAck(message, false, false, std::move(text));
+    }
+  }
+  static void Connected(natsConnection*, void*) { LogInfo("nats_connected"); }
+  static void Disconnected(natsConnection*, void*) { LogWarning("nats_disconnected"); }
+  static void Reconnected(natsConnection*, void*) { LogInfo("nats_reconnected"); }
+};
+
+std::string NatsPublisher::MessageId(const v1::TaggedArticle& tagged) {
+  return StrCat(tagged.source(), ":", tagged.id(), ":", tagged.version());
+}
+
+absl::StatusOr<std::unique_ptr<NatsPublisher>> NatsPublisher::Create(
+    NatsPublisherConfig config) {
+  if (config.url.empty()) return absl::InvalidArgumentError("NATS url is empty");
+  if (config.subject.empty()) return absl::InvalidArgumentError("NATS subject is empty");
+  if (config.max_pending < 1) {
+    return absl::InvalidArgumentError("NATS max_pending must be at least 1");
+  }
+  std::unique_ptr<NatsPublisher> publisher(new NatsPublisher(std::move(config)));
+  if (absl::Status status = publisher->Start(); !status.ok()) return status;
+  return publisher;
+}
+
+NatsPublisher::NatsPublisher(NatsPublisherConfig config) : config_(std::move(config)) {}
+
+absl::Status NatsPublisher::Start() {
+  natsOptions* options = nullptr;
+  natsStatus status = natsOptions_Create(&options);
+  if (status == NATS_OK) status = natsOptions_SetServers(options, nullptr, 0);
+  if (status == NATS_OK) status = natsOptions_SetURL(options, config_.url.c_str());
+  if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);  // forever
+  if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 250);
+  if (status == NATS_OK) status = natsOptions_SetReconnectBufSize(options, 64 << 20);
+  if (status == NATS_OK) {
+    status = natsOptions_SetRetryOnFailedConnect(options, true, &NatsCallbacks::Connected, this);
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetDisconnectedCB(options, &NatsCallbacks::Disconnected, this);
+  }
+  if (status == NATS_OK) {
+    status = natsOptions_SetReconnectedCB(options, &NatsCallbacks::Reconnected, this);
+  }
+  if (status == NATS_OK) {
+    status = natsConnection_Connect(&connection_, options);
+    // Not connected yet is fine: the library keeps trying in the background.
+    if (status == NATS_NOT_YET_CONNECTED) status = NATS_OK;
+  }
+  natsOptions_Destroy(options);
+  if (status != NATS_OK) {
+    return absl::InvalidArgumentError(
+        StrCat("NATS connection to ", config_.url, ": ", NatsError(status)));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = absl::ToInt64Milliseconds(config_.ack_wait);
+  js_options.PublishAsync.AckHandler = &NatsCallbacks::Ack;
+  js_options.PublishAsync.AckHandlerClosure = this;
+  // Our own bound (max_pending) applies before the library's; resends must
+  // never stall inside the library's callback thread.
+  js_options.PublishAsync.MaxPending = static_cast<int64_t>(config_.max_pending) * 4;
+  status = natsConnection_JetStream(&js_, connection_, &js_options);
+  if (status != NATS_OK) return ToStatus(status, "NATS JetStream context");
+  maintainer_ = std::thread([this] { Maintain(); });
+  return absl::OkStatus();
+}
+
+NatsPublisher::~NatsPublisher() { Shutdown(absl::ZeroDuration()); }
+
+bool NatsPublisher::Connected() const {
+  return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+NatsPublisherStats NatsPublisher::Stats() const {
+  NatsPublisherStats stats;
+  stats.published = published_.load();
+  stats.duplicates = duplicates_.load();
+  stats.retries = retries_.load();
+  {
+    absl::MutexLock lock(&mutex_);
+    stats.pending = pending_.size();
+  }
+  stats.connected = Connected();
+  return stats;
+}
+
+void NatsPublisher::Publish(const v1::TaggedArticle& tagged, Done done) {
+  std::string payload;
+  if (config_.json) {
+    absl::StatusOr<std::string> json = ToJson(tagged);
+    if (!json.ok()) {
+      std::move(done)(json.status());
+      return;
+    }
+    payload = *std::move(json);
+  } else if (!tagged.SerializeToString(&payload)) {
+    std::move(done)(absl::InternalError("cannot serialize the tagged article"));
+    return;
+  }
+  natsMsg* message = nullptr;
+  natsStatus status = natsMsg_Create(&message, config_.subject.c_str(), nullptr, payload.data(),
+                                     static_cast<int>(payload.size()));
+  const std::string kinds = KindsHeader(tagged);
+  const std::string topics = TopicsHeader(tagged);
+  if (status == NATS_OK && !kinds.empty()) {
+    status = natsMsgHeader_Set(message, "Tagwire-Kinds", kinds.c_str());
+  }
+  if (status == NATS_OK && !topics.empty()) {
+    status = natsMsgHeader_Set(message, "Tagwire-Topics", topics.c_str());
+  }
+  if (status == NATS_OK) {
+    status = natsMsgHeader_Set(message, "Tagwire-Taxonomy-Version",
+                               tagged.taxonomy_version().c_str());
+  }
+  if (status == NATS_OK) {
+    status = natsMsgHeader_Set(message, "Content-Type",
+                               config_.json ? "application/json" : "application/protobuf");
+  }
+  if (status != NATS_OK) {
+    natsMsg_Destroy(message);
+    std::move(done)(absl::InternalError(StrCat("building the NATS message: ", NatsError(status))));
+    return;
+  }
+
+  const std::string message_id = MessageId(tagged);
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mutex_);
+    const auto has_room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return stopping_ || static_cast<int>(pending_.size()) < config_.max_pending;
+    };
+    const bool room = mutex_.AwaitWithTimeout(absl::Condition(&has_room), config_.publish_wait);
+    if (stopping_) {
+      refused = absl::CancelledError("the NATS publisher is shutting down");
+    } else if (!room) {
+      refused = absl::UnavailableError(
+          StrCat("the NATS broker has not acknowledged ", config_.max_pending, " publishes for ",
+                 absl::FormatDuration(config_.publish_wait)));
+    } else {
+      // Registered before sending: the acknowledgment can come at once.
+      pending_.emplace(message, Pending{std::move(done), message_id});
+    }
+  }
+  if (!refused.ok()) {
+    natsMsg_Destroy(message);
+    std::move(done)(std::move(refused));
+    return;
+  }
+  natsMsg* to_send = message;
+  if (absl::Status sent = Send(&to_send, message_id); !sent.ok()) {
+    // Not taken by the library: keep it and let the maintainer resend it.
+    absl::MutexLock lock(&mutex_);
+    resend_.push_back(message);
+  }
+}
+
+absl::Status NatsPublisher::Send(natsMsg** message, const std::string& message_id) {
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MsgId = message_id.c_str();
+  options.MaxWait = absl::ToInt64Milliseconds(config_.ack_wait);
+  if (!config_.stream.empty()) options.ExpectStream = config_.stream.c_str();
+  return ToStatus(js_PublishMsgAsync(js_, message, &options), "NATS publish");
+}
+
+void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string error) {
+  if (!ok) {
+    // Not stored (or not known to be): send it again with the same id, from
+    // the maintainer thread, never from the library's callback thread.
+    absl::MutexLock lock(&mutex_);
+    if (!stopping_ && pending_.count(message) != 0) {
+      retries_.fetch_add(1, std::memory_order_relaxed);
+      resend_.push_back(message);
+      return;
+    }
+  }
+  Done done;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto found = pending_.find(message);
+    if (found == pending_.end()) {
+      natsMsg_Destroy(message);
+      return;
+    }
+    done = std::move(found->second.done);
+    pending_.erase(found);
+  }
+  natsMsg_Destroy(message);
+  if (ok) {
+    (duplicate ? duplicates_ : published_).fetch_add(1, std::memory_order_relaxed);
+    std::move(done)(absl::OkStatus());
+  } else {
+    std::move(done)(absl::CancelledError(StrCat("NATS publish abandoned at shutdown: ", error)));
+  }
+}
+
+bool NatsPublisher::EnsureStream() {
+  jsStreamConfig stream;
+  jsStreamConfig_Init(&stream);
+  const char* subjects[] = {config_.subject.c_str()};
+  stream.Name = config_.stream.c_str();
+  stream.Subjects = subjects;
+  stream.SubjectsLen = 1;
+  stream.Storage = js_FileStorage;
+  stream.Duplicates = absl::ToInt64Nanoseconds(config_.duplicate_window);
+  jsStreamInfo* info = nullptr;
+  jsErrCode error = static_cast<jsErrCode>(0);
+  natsStatus status = js_GetStreamInfo(&info, js_, config_.stream.c_str(), nullptr, &error);
+  if (status == NATS_NOT_FOUND) {
+    status = js_AddStream(&info, js_, &stream, nullptr, &error);
+    if (status == NATS_OK) {
+      LogInfo("nats_stream_created").Add("stream", config_.stream).Add("subject", config_.subject);
+    }
+  }
+  jsStreamInfo_Destroy(info);
+  return status == NATS_OK;
+}
+
+void NatsPublisher::Maintain() {
+  while (true) {
+    bool need_stream = false;
+    std::vector<natsMsg*> resend;
+    {
+      absl::MutexLock lock(&mutex_);
+      const auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return stopping_ || !resend_.empty();
+      };
+      mutex_.AwaitWithTimeout(absl::Condition(&has_work), absl::Milliseconds(250));
+      if (stopping_) return;
+      need_stream = !config_.stream.empty() && !stream_ready_;
+      resend.assign(resend_.begin(), resend_.end());
+      resend_.clear();
+    }
+    if (need_stream && Connected() && EnsureStream()) {
+      absl::MutexLock lock(&mutex_);
+      stream_ready_ = true;
+    }
+    for (size_t i = 0; i < resend.size(); ++i) {
+      natsMsg* message = resend[i];
+      std::string message_id;
+      {
+        absl::MutexLock lock(&mutex_);
+        auto found = pending_.find(message);
+        if (found == pending_.end()) {
+          natsMsg_Destroy(message);
+          continue;
+        }
+        message_id = found->second.message_id;
+      }
+      natsMsg* to_send = message;
+      if (!Send(&to_send, message_id).ok()) {
+        // Still not taken (e.g. the library's own buffer is full while
+        // disconnected): try again on the next round, in order.
+        absl::MutexLock lock(&mutex_);
+        resend_.insert(resend_.begin(), resend.begin() + i, resend.end());
+        break;
+      }
+    }
+  }
+}
+
+void NatsPublisher::Shutdown(absl::Duration wait) {
+  {
+    absl::MutexLock lock(&mutex_);
+    if (stopping_ && js_ == nullptr) return;
+    const auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return pending_.empty();
+    };
+    mutex_.AwaitWithTimeout(absl::Condition(&drained), wait);
+    stopping_ = true;
+  }
+  if (maintainer_.joinable()) maintainer_.join();
+  // Take back what the library still holds, so that every `done` runs.
+  if (js_ != nullptr) {
+    natsMsgList unacknowledged{};
+    if (js_PublishAsyncGetPendingList(&unacknowledged, js_) == NATS_OK) {
+      natsMsgList_Destroy(&unacknowledged);
+    }
+  }
+  std::vector<Pending> abandoned;
+  {
+    absl::MutexLock lock(&mutex_);
+    for (auto& [message, pending] : pending_) abandoned.push_back(std::move(pending));
+    pending_.clear();
+    for (natsMsg* message : resend_) natsMsg_Destroy(message);
+    resend_.clear();
+  }
+  for (Pending& pending : abandoned) {
+    std::move(pending.done)(absl::CancelledError("the NATS publisher shut down first"));
+  }
+  if (js_ != nullptr) {
+    jsCtx_Destroy(js_);
+    js_ = nullptr;
+  }
+  if (connection_ != nullptr) {
+    natsConnection_Destroy(connection_);
+    connection_ = nullptr;
+  }
+}
+
+}  // namespace tagwire
