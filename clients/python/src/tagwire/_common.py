@@ -230,6 +230,19 @@ def too_large(article: article_pb2.Article, size: int, limit: int) -> ArticleErr
     )
 
 
+def tag_request(
+    article: Article, options: tagging_pb2.TagOptions, max_bytes: int
+) -> tagging_service_pb2.TagRequest:
+    """The request of a unary Tag; raises the local ARTICLE_TOO_LARGE error
+    for one over `max_bytes` (0: no limit), which the server would refuse by
+    ending the call."""
+    message = article.to_proto()
+    request = tagging_service_pb2.TagRequest(article=message, options=options)
+    if 0 < max_bytes < (size := request.ByteSize()):
+        raise too_large(message, size, max_bytes)
+    return request
+
+
 class StreamInput:
     """Both ends of one tag_many stream's bookkeeping, for the sync and
     asyncio clients.
@@ -262,6 +275,8 @@ class StreamInput:
         self._pending: collections.deque[tuple[Article, ArticleError | None]] = collections.deque()
         self._unanswered: list[Article] = []
         self._position = 0  # input position of the next result
+        # A response read while a refused article was ahead of it.
+        self._held: tagging_service_pb2.TagStreamResponse | None = None
         self._closed = False
         self._pulling = False
         self.input_error: BaseException | None = None
@@ -340,26 +355,34 @@ class StreamInput:
 
     # -- receiving side ------------------------------------------------------
 
-    def local_result(self) -> ArticleError | None:
-        """The next result if it is a local error (the oldest pending
-        article was not sent), else None."""
+    def ready(self) -> Result | None:
+        """The next result if it needs no read from the server: an article
+        refused before sending, or a response held back behind one."""
         with self._cond:
-            if not self._pending or self._pending[0][1] is None:
-                return None
-            _, error = self._pending.popleft()
-            assert error is not None
-            error.sequence = self._position
-            self._position += 1
-            return error
+            if self._pending and self._pending[0][1] is not None:
+                _, error = self._pending.popleft()
+                assert error is not None
+                error.sequence = self._position
+                self._position += 1
+                return error
+            held, self._held = self._held, None
+        return self.result(held) if held is not None else None
 
     def result(self, response: tagging_service_pb2.TagStreamResponse) -> Result:
-        """The result a response carries: the answer to the oldest pending
-        sent article (call local_result() first)."""
+        """The result for a response just read: the answer to the oldest
+        pending sent article, or, when an article refused meanwhile comes
+        first, that refusal (the response is held for the next ready())."""
         with self._cond:
-            self._pending.popleft()
-            sequence = self._position
-            self._position += 1
-        return stream_result(response, sequence)
+            if self._pending and self._pending[0][1] is not None:
+                self._held = response
+            else:
+                self._pending.popleft()
+                sequence = self._position
+                self._position += 1
+                return stream_result(response, sequence)
+        result = self.ready()
+        assert result is not None
+        return result
 
     def close(self, wait: float = 0.0) -> list[Article]:
         """Marks the stream failed and returns the articles that got no

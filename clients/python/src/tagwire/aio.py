@@ -34,7 +34,7 @@ from tagwire._common import (
     StreamInput,
     call_error,
     one_article,
-    too_large,
+    tag_request,
 )
 from tagwire._model import (
     Article,
@@ -52,7 +52,6 @@ from tagwire.v1 import (
     admin_service_pb2_grpc,
     subscription_service_pb2_grpc,
     tagging_pb2,
-    tagging_service_pb2,
     tagging_service_pb2_grpc,
 )
 
@@ -117,19 +116,14 @@ class Client:
     ) -> TaggedArticle:
         """Tags one article; see tagwire.Client.tag."""
         article = one_article(body, title, id, source, version, language, published, metadata)
-        message = article.to_proto()
-        request = tagging_service_pb2.TagRequest(
-            article=message,
-            options=options_proto(
-                kinds=kinds,
-                min_score=min_score,
-                overlap=overlap,
-                include_mentions=include_mentions,
-                explain=explain,
-            ),
+        options = options_proto(
+            kinds=kinds,
+            min_score=min_score,
+            overlap=overlap,
+            include_mentions=include_mentions,
+            explain=explain,
         )
-        if 0 < (limit := self._config.max_message_bytes) < (size := request.ByteSize()):
-            raise too_large(message, size, limit)
+        request = tag_request(article, options, self._config.max_message_bytes)
         try:
             response = await self._tagging.Tag(
                 request,
@@ -137,7 +131,7 @@ class Client:
                 metadata=self._config.metadata,
             )
         except grpc.RpcError as error:
-            raise call_error(error, article=message) from None
+            raise call_error(error, article=request.article) from None
         return TaggedArticle.from_proto(response.tagged_article)
 
     def tag_many(
@@ -230,7 +224,6 @@ class ResultStream(AsyncIterator[Result]):
         timeout: float | None,
     ) -> None:
         self._input = StreamInput(articles, options, config.max_message_bytes)
-        self._held: tagging_service_pb2.TagStreamResponse | None = None
         self._done = False
         self._cancelled = False
         self._call = stub.TagStream(
@@ -243,13 +236,33 @@ class ResultStream(AsyncIterator[Result]):
     async def __anext__(self) -> Result:
         # An article refused before sending (too large) has its error in its
         # place: after the results before it, before the results after it.
-        if (local := self._input.local_result()) is not None:
-            return local
+        if (ready := self._input.ready()) is not None:
+            return ready
         if self._done:
             raise StopAsyncIteration
-        if self._held is not None:
-            response, self._held = self._held, None
-            return self._input.result(response)
+        try:
+            response = await self._call.read()
+        except grpc.RpcError as error:
+            self._done = True
+            failure = call_error(error, unanswered=self._input.close())
+            raise failure from self._input.take_input_error()
+        except asyncio.CancelledError:
+            if not self._cancelled:
+                raise  # the task itself is being cancelled
+            # grpc.aio's answer to reading a call cancelled by cancel():
+            # the same CallError the sync client raises.
+            self._done = True
+            raise CallError(
+                grpc.StatusCode.CANCELLED, "cancelled by the client", self._input.close()
+            ) from None
+        if response is grpc.aio.EOF:
+            self._done = True
+            if (ready := self._input.ready()) is not None:
+                return ready  # the input's last articles were too large
+            if (input_error := self._input.take_input_error()) is not None:
+                raise input_error
+            raise StopAsyncIteration
+        return self._input.result(response)
         try:
             response = await self._call.read()
         except grpc.RpcError as error:

@@ -35,7 +35,7 @@ from tagwire._common import (
     StreamInput,
     call_error,
     one_article,
-    too_large,
+    tag_request,
 )
 from tagwire._model import (
     Article,
@@ -52,7 +52,6 @@ from tagwire.v1 import (
     admin_service_pb2_grpc,
     subscription_service_pb2_grpc,
     tagging_pb2,
-    tagging_service_pb2,
     tagging_service_pb2_grpc,
 )
 
@@ -151,19 +150,14 @@ class Client:
         CallError when the call fails (code UNAVAILABLE, UNAUTHENTICATED…).
         """
         article = one_article(body, title, id, source, version, language, published, metadata)
-        message = article.to_proto()
-        request = tagging_service_pb2.TagRequest(
-            article=message,
-            options=options_proto(
-                kinds=kinds,
-                min_score=min_score,
-                overlap=overlap,
-                include_mentions=include_mentions,
-                explain=explain,
-            ),
+        options = options_proto(
+            kinds=kinds,
+            min_score=min_score,
+            overlap=overlap,
+            include_mentions=include_mentions,
+            explain=explain,
         )
-        if 0 < (limit := self._config.max_message_bytes) < (size := request.ByteSize()):
-            raise too_large(message, size, limit)
+        request = tag_request(article, options, self._config.max_message_bytes)
         try:
             response = self._tagging.Tag(
                 request,
@@ -171,7 +165,7 @@ class Client:
                 metadata=self._config.metadata,
             )
         except grpc.RpcError as error:
-            raise call_error(error, article=message) from None
+            raise call_error(error, article=request.article) from None
         return TaggedArticle.from_proto(response.tagged_article)
 
     def tag_many(
@@ -295,7 +289,6 @@ class ResultStream(Iterator[Result]):
         timeout: float | None,
     ) -> None:
         self._input = StreamInput(articles, options, config.max_message_bytes)
-        self._held: tagging_service_pb2.TagStreamResponse | None = None
         self._call = stub.TagStream(
             self._input.requests(), timeout=timeout, metadata=config.metadata
         )
@@ -306,27 +299,19 @@ class ResultStream(Iterator[Result]):
     def __next__(self) -> Result:
         # An article refused before sending (too large) has its error in its
         # place: after the results before it, before the results after it.
-        if (local := self._input.local_result()) is not None:
-            return local
-        if self._held is not None:
-            response, self._held = self._held, None
-        else:
-            try:
-                response = next(self._call)
-            except StopIteration:
-                if (local := self._input.local_result()) is not None:
-                    return local  # the input's last articles were too large
-                if (input_error := self._input.take_input_error()) is not None:
-                    raise input_error from None
-                raise
-            except grpc.RpcError as error:
-                failure = call_error(error, unanswered=self._input.close(wait=1.0))
-                raise failure from self._input.take_input_error()
-        if (local := self._input.local_result()) is not None:
-            # Refused while this response was on its way: it answers a
-            # later article, so it waits for the next call.
-            self._held = response
-            return local
+        if (ready := self._input.ready()) is not None:
+            return ready
+        try:
+            response = next(self._call)
+        except StopIteration:
+            if (ready := self._input.ready()) is not None:
+                return ready  # the input's last articles were too large
+            if (input_error := self._input.take_input_error()) is not None:
+                raise input_error from None
+            raise
+        except grpc.RpcError as error:
+            failure = call_error(error, unanswered=self._input.close(wait=1.0))
+            raise failure from self._input.take_input_error()
         return self._input.result(response)
 
     def cancel(self) -> None:
