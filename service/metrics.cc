@@ -3,6 +3,8 @@
 #include <cstdio>
 
 #include "core/strings.h"
+#include "service/nats_ingest.h"
+#include "service/nats_publisher.h"
 #include "service/proto_convert.h"
 
 namespace tagwire {
@@ -108,6 +110,39 @@ std::string ServiceMetrics::RenderPrometheus(const std::string& taxonomy_version
     StrAppend(&out, "tagwire_taxonomy_info{version=\"", EscapeLabel(taxonomy_version), "\"} 1\n");
   }
   return out;
+}
+
+void AppendNatsMetrics(const NatsPublisherStats& stats, std::string* out) {
+  AppendHeader(out, "tagwire_nats_published_total", "counter",
+         "Results and dead letters the NATS broker acknowledged (PubAck), by outcome.");
+  StrAppend(out, "tagwire_nats_published_total{outcome=\"stored\"} ", stats.published, "\n");
+  StrAppend(out, "tagwire_nats_published_total{outcome=\"duplicate\"} ", stats.duplicates, "\n");
+  AppendHeader(out, "tagwire_nats_dead_letters_total", "counter",
+         "Articles that could not be tagged, stored on the dead-letter subject.");
+  StrAppend(out, "tagwire_nats_dead_letters_total ", stats.dead_letters, "\n");
+  AppendHeader(out, "tagwire_nats_retries_total", "counter",
+         "Publishes sent again after a failure or a missing PubAck.");
+  StrAppend(out, "tagwire_nats_retries_total ", stats.retries, "\n");
+  AppendHeader(out, "tagwire_nats_pending", "gauge", "Publishes waiting for their PubAck.");
+  StrAppend(out, "tagwire_nats_pending ", stats.pending, "\n");
+  AppendHeader(out, "tagwire_nats_connected", "gauge", "1 while connected to the NATS broker.");
+  StrAppend(out, "tagwire_nats_connected ", stats.connected ? 1 : 0, "\n");
+}
+
+void AppendIngestMetrics(const NatsIngestStats& stats, std::string* out) {
+  AppendHeader(out, "tagwire_ingest_messages_total", "counter",
+               "Ingest messages, by what happened to them: fetched (received, of which "
+               "redelivered), and acknowledged once stored downstream (of which dead_letter).");
+  StrAppend(out, "tagwire_ingest_messages_total{outcome=\"received\"} ", stats.received, "\n");
+  StrAppend(out, "tagwire_ingest_messages_total{outcome=\"redelivered\"} ", stats.redeliveries,
+            "\n");
+  StrAppend(out, "tagwire_ingest_messages_total{outcome=\"acknowledged\"} ", stats.acknowledged,
+            "\n");
+  StrAppend(out, "tagwire_ingest_messages_total{outcome=\"dead_letter\"} ", stats.dead_letters,
+            "\n");
+  AppendHeader(out, "tagwire_ingest_in_flight", "gauge",
+               "Ingest messages fetched and not yet acknowledged.");
+  StrAppend(out, "tagwire_ingest_in_flight ", stats.in_flight, "\n");
 }
 
 }  // namespace tagwire

@@ -17,6 +17,9 @@
 
 namespace tagwire {
 
+struct NatsPublisherStats;  // service/nats_publisher.h
+struct NatsIngestStats;     // service/nats_ingest.h
+
 class ServiceMetrics {
  public:
   // Upper bounds of the latency histogram buckets, in seconds (+Inf implied).
@@ -64,6 +67,12 @@ class ServiceMetrics {
   std::atomic<int64_t> active_tag_streams_{0};
   std::atomic<int64_t> active_subscriptions_{0};
 };
+
+// Appends the NATS publisher's counters (tagwire_nats_*) to Prometheus text.
+void AppendNatsMetrics(const NatsPublisherStats& stats, std::string* out);
+
+// Appends the ingest mode's counters (tagwire_ingest_*).
+void AppendIngestMetrics(const NatsIngestStats& stats, std::string* out);
 
 }  // namespace tagwire
 

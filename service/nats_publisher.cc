@@ -14,6 +14,9 @@
 namespace tagwire {
 namespace {
 
+// Room left in a message for its headers, below the broker's max_payload.
+constexpr int64_t kHeaderRoom = 4096;
+
 std::string NatsError(natsStatus status) { return natsStatus_GetText(status); }
 
 absl::Status ToStatus(natsStatus status, std::string_view what) {
@@ -84,7 +87,8 @@ absl::StatusOr<std::unique_ptr<NatsPublisher>> NatsPublisher::Create(
   return publisher;
 }
 
-NatsPublisher::NatsPublisher(NatsPublisherConfig config) : config_(std::move(config)) {}
+NatsPublisher::NatsPublisher(NatsPublisherConfig config)
+    : config_(std::move(config)), stream_seen_(config_.stream.empty()) {}
 
 absl::Status NatsPublisher::Start() {
   natsOptions* options = nullptr;
@@ -133,17 +137,37 @@ bool NatsPublisher::Connected() const {
   return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
 }
 
+bool NatsPublisher::Ready() const { return Connected() && stream_seen_.load(); }
+
 NatsPublisherStats NatsPublisher::Stats() const {
   NatsPublisherStats stats;
   stats.published = published_.load();
   stats.duplicates = duplicates_.load();
   stats.retries = retries_.load();
+  stats.dead_letters = dead_letters_.load();
   {
     absl::MutexLock lock(&mutex_);
     stats.pending = pending_.size();
   }
   stats.connected = Connected();
   return stats;
+}
+
+absl::StatusOr<natsMsg*> NatsPublisher::NewMessage(
+    const std::string& subject, const std::string& payload,
+    const std::vector<std::pair<const char*, std::string>>& headers) const {
+  natsMsg* message = nullptr;
+  natsStatus status = natsMsg_Create(&message, subject.c_str(), nullptr, payload.data(),
+                                     static_cast<int>(payload.size()));
+  for (const auto& [name, value] : headers) {
+    if (status != NATS_OK) break;
+    if (!value.empty()) status = natsMsgHeader_Set(message, name, value.c_str());
+  }
+  if (status != NATS_OK) {
+    natsMsg_Destroy(message);
+    return absl::InternalError(StrCat("building the NATS message: ", NatsError(status)));
+  }
+  return message;
 }
 
 void NatsPublisher::Publish(const v1::TaggedArticle& tagged, Done done) {
@@ -159,32 +183,62 @@ void NatsPublisher::Publish(const v1::TaggedArticle& tagged, Done done) {
     std::move(done)(absl::InternalError("cannot serialize the tagged article"));
     return;
   }
-  natsMsg* message = nullptr;
-  natsStatus status = natsMsg_Create(&message, config_.subject.c_str(), nullptr, payload.data(),
-                                     static_cast<int>(payload.size()));
-  const std::string kinds = KindsHeader(tagged);
-  const std::string topics = TopicsHeader(tagged);
-  if (status == NATS_OK && !kinds.empty()) {
-    status = natsMsgHeader_Set(message, "Tagwire-Kinds", kinds.c_str());
-  }
-  if (status == NATS_OK && !topics.empty()) {
-    status = natsMsgHeader_Set(message, "Tagwire-Topics", topics.c_str());
-  }
-  if (status == NATS_OK) {
-    status = natsMsgHeader_Set(message, "Tagwire-Taxonomy-Version",
-                               tagged.taxonomy_version().c_str());
-  }
-  if (status == NATS_OK) {
-    status = natsMsgHeader_Set(message, "Content-Type",
-                               config_.json ? "application/json" : "application/protobuf");
-  }
-  if (status != NATS_OK) {
-    natsMsg_Destroy(message);
-    std::move(done)(absl::InternalError(StrCat("building the NATS message: ", NatsError(status))));
+  const int64_t max_payload = connection_ != nullptr ? natsConnection_GetMaxPayload(connection_) : 0;
+  if (max_payload > 0 && static_cast<int64_t>(payload.size()) > max_payload - kHeaderRoom) {
+    std::move(done)(absl::ResourceExhaustedError(
+        StrCat("the tagged article (", payload.size(),
+               " bytes) is larger than the broker's max_payload (", max_payload, ")")));
     return;
   }
+  absl::StatusOr<natsMsg*> message = NewMessage(
+      config_.subject, payload,
+      {{"Tagwire-Kinds", KindsHeader(tagged)},
+       {"Tagwire-Topics", TopicsHeader(tagged)},
+       {"Tagwire-Taxonomy-Version", tagged.taxonomy_version()},
+       {"Content-Type", config_.json ? "application/json" : "application/protobuf"}});
+  if (!message.ok()) {
+    std::move(done)(message.status());
+    return;
+  }
+  Enqueue(*message, MessageId(tagged), /*dead_letter=*/false, std::move(done));
+}
 
-  const std::string message_id = MessageId(tagged);
+void NatsPublisher::PublishDeadLetter(v1::DeadLetter letter, Done done) {
+  if (config_.dead_letter_subject.empty()) {
+    std::move(done)(absl::FailedPreconditionError("no dead-letter subject is configured"));
+    return;
+  }
+  const int64_t max_payload = connection_ != nullptr ? natsConnection_GetMaxPayload(connection_) : 0;
+  const int64_t limit = max_payload > 0 ? max_payload - kHeaderRoom : int64_t{1} << 20;
+  if (static_cast<int64_t>(letter.ByteSizeLong()) > limit) {
+    letter.clear_article();
+    letter.set_article_omitted(true);
+  }
+  std::string payload;
+  if (config_.json) {
+    absl::StatusOr<std::string> json = ToJson(letter);
+    if (!json.ok()) {
+      std::move(done)(json.status());
+      return;
+    }
+    payload = *std::move(json);
+  } else {
+    letter.SerializeToString(&payload);
+  }
+  absl::StatusOr<natsMsg*> message = NewMessage(
+      config_.dead_letter_subject, payload,
+      {{"Tagwire-Error-Reason", v1::ErrorReason_Name(letter.error().reason())},
+       {"Content-Type", config_.json ? "application/json" : "application/protobuf"}});
+  if (!message.ok()) {
+    std::move(done)(message.status());
+    return;
+  }
+  Enqueue(*message, StrCat("dead:", letter.source(), ":", letter.id(), ":", letter.version()),
+          /*dead_letter=*/true, std::move(done));
+}
+
+void NatsPublisher::Enqueue(natsMsg* message, std::string message_id, bool dead_letter,
+                            Done done) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mutex_);
@@ -200,7 +254,7 @@ void NatsPublisher::Publish(const v1::TaggedArticle& tagged, Done done) {
                  absl::FormatDuration(config_.publish_wait)));
     } else {
       // Registered before sending: the acknowledgment can come at once.
-      pending_.emplace(message, Pending{std::move(done), message_id});
+      pending_.emplace(message, Pending{std::move(done), message_id, dead_letter});
     }
   }
   if (!refused.ok()) {
@@ -228,7 +282,9 @@ absl::Status NatsPublisher::Send(natsMsg** message, const std::string& message_i
 void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string error) {
   if (!ok) {
     // Not stored (or not known to be): send it again with the same id, from
-    // the maintainer thread, never from the library's callback thread.
+    // the maintainer thread, never from the library's callback thread. The
+    // stream is checked again first (a broker may come back without it).
+    stream_seen_.store(config_.stream.empty());
     absl::MutexLock lock(&mutex_);
     if (!stopping_ && pending_.count(message) != 0) {
       retries_.fetch_add(1, std::memory_order_relaxed);
@@ -237,6 +293,7 @@ void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string
     }
   }
   Done done;
+  bool dead_letter = false;
   {
     absl::MutexLock lock(&mutex_);
     auto found = pending_.find(message);
@@ -245,11 +302,13 @@ void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string
       return;
     }
     done = std::move(found->second.done);
+    dead_letter = found->second.dead_letter;
     pending_.erase(found);
   }
   natsMsg_Destroy(message);
   if (ok) {
     (duplicate ? duplicates_ : published_).fetch_add(1, std::memory_order_relaxed);
+    if (dead_letter) dead_letters_.fetch_add(1, std::memory_order_relaxed);
     std::move(done)(absl::OkStatus());
   } else {
     std::move(done)(absl::CancelledError(StrCat("NATS publish abandoned at shutdown: ", error)));
@@ -257,22 +316,51 @@ void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string
 }
 
 bool NatsPublisher::EnsureStream() {
-  jsStreamConfig stream;
-  jsStreamConfig_Init(&stream);
-  const char* subjects[] = {config_.subject.c_str()};
-  stream.Name = config_.stream.c_str();
-  stream.Subjects = subjects;
-  stream.SubjectsLen = 1;
-  stream.Storage = js_FileStorage;
-  stream.Duplicates = absl::ToInt64Nanoseconds(config_.duplicate_window);
+  std::vector<const char*> subjects = {config_.subject.c_str()};
+  if (!config_.dead_letter_subject.empty()) subjects.push_back(config_.dead_letter_subject.c_str());
   jsStreamInfo* info = nullptr;
   jsErrCode error = static_cast<jsErrCode>(0);
   natsStatus status = js_GetStreamInfo(&info, js_, config_.stream.c_str(), nullptr, &error);
   if (status == NATS_NOT_FOUND) {
+    jsStreamConfig stream;
+    jsStreamConfig_Init(&stream);
+    stream.Name = config_.stream.c_str();
+    stream.Subjects = subjects.data();
+    stream.SubjectsLen = static_cast<int>(subjects.size());
+    stream.Storage = js_FileStorage;
+    stream.Duplicates = absl::ToInt64Nanoseconds(config_.duplicate_window);
     status = js_AddStream(&info, js_, &stream, nullptr, &error);
     if (status == NATS_OK) {
       LogInfo("nats_stream_created").Add("stream", config_.stream).Add("subject", config_.subject);
     }
+  } else if (status == NATS_OK) {
+    // An existing stream (made by an operator, or by an older configuration)
+    // must also hold the subjects we publish to, or every publish would fail.
+    jsStreamConfig* existing = info->Config;
+    std::vector<const char*> all(existing->Subjects, existing->Subjects + existing->SubjectsLen);
+    const size_t had = all.size();
+    for (const char* subject : subjects) {
+      if (std::none_of(all.begin(), all.begin() + had,
+                       [&](const char* s) { return std::string_view(s) == subject; })) {
+        all.push_back(subject);
+      }
+    }
+    if (all.size() != had) {
+      existing->Subjects = all.data();
+      existing->SubjectsLen = static_cast<int>(all.size());
+      jsStreamInfo* updated = nullptr;
+      status = js_UpdateStream(&updated, js_, existing, nullptr, &error);
+      // Give the library back its own array before it frees the config.
+      existing->Subjects = nullptr;
+      existing->SubjectsLen = 0;
+      jsStreamInfo_Destroy(updated);
+      if (status == NATS_OK) LogInfo("nats_stream_updated").Add("stream", config_.stream);
+    }
+  }
+  if (status != NATS_OK && status != NATS_NOT_FOUND) {
+    LogWarning("nats_stream_unavailable")
+        .Add("stream", config_.stream)
+        .Add("error", StrCat(NatsError(status), error != 0 ? StrCat(" (", error, ")") : ""));
   }
   jsStreamInfo_Destroy(info);
   return status == NATS_OK;
@@ -289,14 +377,11 @@ void NatsPublisher::Maintain() {
       };
       mutex_.AwaitWithTimeout(absl::Condition(&has_work), absl::Milliseconds(250));
       if (stopping_) return;
-      need_stream = !config_.stream.empty() && !stream_ready_;
+      need_stream = !stream_seen_.load();
       resend.assign(resend_.begin(), resend_.end());
       resend_.clear();
     }
-    if (need_stream && Connected() && EnsureStream()) {
-      absl::MutexLock lock(&mutex_);
-      stream_ready_ = true;
-    }
+    if (need_stream && Connected() && EnsureStream()) stream_seen_.store(true);
     for (size_t i = 0; i < resend.size(); ++i) {
       natsMsg* message = resend[i];
       std::string message_id;

@@ -11,6 +11,9 @@
 //   });
 //   (*publisher)->Shutdown(absl::Seconds(5));
 //
+// Articles that could not be tagged go to `dead_letter_subject` as a
+// v1::DeadLetter (PublishDeadLetter), with the same guarantees.
+//
 // Delivery: every message carries `Nats-Msg-Id: source:id:version`, so the
 // broker stores an article once even when a publish is retried (within the
 // stream's duplicate window). A publish that is not acknowledged within
@@ -40,12 +43,15 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "tagwire/v1/error.pb.h"
 #include "tagwire/v1/tagging.pb.h"
 
 // The NATS C client's types, kept out of this header's users.
@@ -60,8 +66,12 @@ struct NatsPublisherConfig {
   std::string url;
   // The subject every tagged article is published to.
   std::string subject = "tagwire.tagged";
-  // The JetStream stream that stores `subject`. When not empty it is created
-  // (file storage, `duplicate_window`) if it does not exist yet.
+  // Where articles that could not be tagged are published (a v1::DeadLetter
+  // each); empty disables PublishDeadLetter.
+  std::string dead_letter_subject = "tagwire.dead";
+  // The JetStream stream that stores `subject` and `dead_letter_subject`.
+  // When not empty it is created (file storage, `duplicate_window`) if it does
+  // not exist yet, and given the subjects it lacks if it does.
   std::string stream = "TAGWIRE_TAGGED";
   absl::Duration duplicate_window = absl::Minutes(2);
   // Payload: the TaggedArticle as protobuf bytes (default) or proto3 JSON.
@@ -78,6 +88,7 @@ struct NatsPublisherConfig {
 struct NatsPublisherStats {
   uint64_t published = 0;   // acknowledged by the broker
   uint64_t duplicates = 0;  // acknowledged as a duplicate of a stored message
+  uint64_t dead_letters = 0;  // dead letters acknowledged (also in published)
   uint64_t retries = 0;     // attempts sent again after a failure or timeout
   uint64_t pending = 0;     // awaiting a PubAck now
   bool connected = false;
@@ -99,10 +110,21 @@ class NatsPublisher {
   NatsPublisher& operator=(const NatsPublisher&) = delete;
 
   // Publishes `tagged`; `done` runs exactly once (see the top of the file).
+  // A result larger than the broker's max_payload fails at once with
+  // RESOURCE_EXHAUSTED.
   void Publish(const v1::TaggedArticle& tagged, Done done);
+
+  // Publishes `letter` to the dead-letter subject, with the message id
+  // "dead:source:id:version"; `done` as for Publish. If the article makes the
+  // message too large for the broker it is left out (article_omitted).
+  void PublishDeadLetter(v1::DeadLetter letter, Done done);
 
   // Whether the connection to the broker is up now.
   bool Connected() const;
+
+  // Whether publishes can be stored now: connected, and the stream exists.
+  // False from a failed publish until the stream is seen again.
+  bool Ready() const;
 
   NatsPublisherStats Stats() const;
 
@@ -117,12 +139,20 @@ class NatsPublisher {
   struct Pending {
     Done done;
     std::string message_id;
+    bool dead_letter = false;
   };
 
   explicit NatsPublisher(NatsPublisherConfig config);
   absl::Status Start();
   void Maintain();  // background thread: creates the stream, resends
   bool EnsureStream();
+  // Builds a message for `subject` with `headers` (name, value pairs).
+  absl::StatusOr<__natsMsg*> NewMessage(
+      const std::string& subject, const std::string& payload,
+      const std::vector<std::pair<const char*, std::string>>& headers) const;
+  // Registers `message` as pending (waiting for room) and sends it; takes
+  // ownership of it. `done` runs exactly once.
+  void Enqueue(__natsMsg* message, std::string message_id, bool dead_letter, Done done);
   absl::Status Send(__natsMsg** message, const std::string& message_id);
   void OnAck(__natsMsg* message, bool ok, bool duplicate, std::string error);
 
@@ -138,11 +168,12 @@ class NatsPublisher {
   // Messages to send again (a resend that failed at once); owned here.
   std::deque<__natsMsg*> resend_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
-  bool stream_ready_ ABSL_GUARDED_BY(mutex_) = false;
 
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> dead_letters_{0};
+  std::atomic<bool> stream_seen_{false};  // Ready() without the lock
 };
 
 }  // namespace tagwire

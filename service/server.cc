@@ -197,6 +197,14 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
   env_.taxonomy_manager = std::make_unique<TaxonomyManager>(
       options.taxonomy_files, options.cache_dir, &env_.taxonomy, &env_.metrics);
 
+  if (!options.ingest.subject.empty() && options.nats.url.empty()) {
+    return absl::InvalidArgumentError("--ingest_subject needs --nats_url");
+  }
+  if (!options.nats.url.empty()) {
+    ASSIGN_OR_RETURN(env_.publisher, NatsPublisher::Create(options.nats));
+    env_.wait_for_broker = options.nats_wait_for_ack;
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   if (options.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   services_.push_back(std::make_unique<TaggingServiceImpl>(&env_));
@@ -233,12 +241,20 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
       .Add("mtls", !options.tls_client_ca_file.empty())
       .Add("token", !options.token_file.empty())
       .Add("reflection", options.reflection)
-      .Add("workers", env_.pool->size());
+      .Add("workers", env_.pool->size())
+      .Add("nats_url", options.nats.url)
+      .Add("nats_ack", options.nats_wait_for_ack ? "wait" : "none");
+  if (env_.publisher != nullptr) health_thread_ = std::thread([this] { WatchBroker(); });
 
   env_.taxonomy_manager->RequestLoad(
       "start", [this](const absl::StatusOr<TaxonomyManager::LoadOutcome>& outcome) {
         OnInitialLoad(outcome.status());
       });
+  if (!options.ingest.subject.empty()) {
+    NatsIngestConfig ingest = options.ingest;
+    ingest.url = options.nats.url;
+    ASSIGN_OR_RETURN(ingest_, NatsIngest::Create(std::move(ingest), &env_));
+  }
   return absl::OkStatus();
 }
 
@@ -247,13 +263,16 @@ absl::Status TagwireServer::StartMetrics(const std::string& address) {
   metrics_server_ = std::make_unique<httplib::Server>();
   metrics_server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& response) {
     const std::shared_ptr<const CompiledTaxonomy> taxonomy = env_.taxonomy.Get();
-    response.set_content(
-        env_.metrics.RenderPrometheus(taxonomy != nullptr ? taxonomy->version() : ""),
-        "text/plain; version=0.0.4; charset=utf-8");
+    std::string text =
+        env_.metrics.RenderPrometheus(taxonomy != nullptr ? taxonomy->version() : "");
+    if (env_.publisher != nullptr) AppendNatsMetrics(env_.publisher->Stats(), &text);
+    if (ingest_ != nullptr) AppendIngestMetrics(ingest_->Stats(), &text);
+    response.set_content(std::move(text), "text/plain; version=0.0.4; charset=utf-8");
   });
   // For probes that cannot speak gRPC: 200 while serving, 503 otherwise.
   metrics_server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-    const bool serving = env_.taxonomy.Get() != nullptr && !env_.draining.load();
+    const bool serving = env_.taxonomy.Get() != nullptr && !env_.draining.load() &&
+                         (env_.publisher == nullptr || env_.publisher->Ready());
     response.status = serving ? 200 : 503;
     response.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain");
   });
@@ -281,9 +300,38 @@ void TagwireServer::OnInitialLoad(const absl::Status& status) {
     load_state_ = status.ok() ? LoadState::kLoaded : LoadState::kFailed;
     load_error_ = status;
   }
-  if (status.ok() && !env_.draining.load()) {
-    server_->GetHealthCheckService()->SetServingStatus(true);
+  UpdateHealth();
+}
+
+void TagwireServer::UpdateHealth() {
+  absl::MutexLock lock(&health_mutex_);
+  const bool serving = env_.taxonomy.Get() != nullptr && !env_.draining.load() && broker_ready_;
+  if (serving == serving_ || env_.draining.load()) return;  // draining: StopAccepting has it
+  serving_ = serving;
+  server_->GetHealthCheckService()->SetServingStatus(serving);
+  if (serving) {
     LogInfo("serving").Add("grpc_address", grpc_address_);
+  } else {
+    LogWarning("not_serving").Add("reason", "the NATS broker is unavailable");
+  }
+}
+
+void TagwireServer::WatchBroker() {
+  absl::MutexLock lock(&health_mutex_);
+  broker_ready_ = env_.publisher->Ready();
+  while (!stop_watching_) {
+    // Polled: the NATS client's connection callbacks do not cover a broker
+    // that is connected but has lost its stream.
+    health_mutex_.AwaitWithTimeout(absl::Condition(&stop_watching_), absl::Milliseconds(100));
+    if (stop_watching_) break;
+    const bool ready = env_.publisher->Ready();
+    if (ready == broker_ready_) continue;
+    broker_ready_ = ready;
+    if (!ready) LogWarning("broker_unavailable");
+    if (ready) LogInfo("broker_available");
+    health_mutex_.Unlock();
+    UpdateHealth();
+    health_mutex_.Lock();
   }
 }
 
@@ -304,6 +352,13 @@ void TagwireServer::RequestReload(const std::string& trigger) {
 
 void TagwireServer::StopAccepting() {
   env_.draining.store(true);
+  if (health_thread_.joinable()) {
+    {
+      absl::MutexLock lock(&health_mutex_);
+      stop_watching_ = true;
+    }
+    health_thread_.join();
+  }
   server_->GetHealthCheckService()->Shutdown();  // NOT_SERVING from now on
 }
 
@@ -314,7 +369,9 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   StopAccepting();
 
   // Producers first, so every article they were answered for has been
-  // offered to subscribers before the subscribers are drained.
+  // offered to subscribers before the subscribers are drained. Ingest stops
+  // pulling and finishes what it has; the rest is delivered again elsewhere.
+  if (ingest_ != nullptr) ingest_->Stop(std::max(absl::ZeroDuration(), deadline - absl::Now()));
   const size_t streams = env_.tag_streams.size();
   env_.tag_streams.DrainAll();
   const bool streams_drained = env_.tag_streams.WaitUntilEmpty(deadline);
@@ -328,6 +385,12 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
       .Add("tag_streams", static_cast<uint64_t>(streams))
       .Add("subscriptions", static_cast<uint64_t>(subscriptions))
       .Add("complete", streams_drained && subscriptions_drained);
+
+  if (env_.publisher != nullptr) {
+    // Whatever still waits for a PubAck gets until the deadline, then is
+    // answered NOT_DELIVERED, so that no call waits on the broker for ever.
+    env_.publisher->Shutdown(std::max(absl::ZeroDuration(), deadline - absl::Now()));
+  }
 
   // What is left open now holds no work (health watches, reflection), unless
   // the drain ran out of time: cancel it at once, or at the deadline, and wait
@@ -347,6 +410,8 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   }
   env_.taxonomy_manager.reset();
   env_.pool.reset();
+  ingest_.reset();         // every fetched message is finished by now
+  env_.publisher.reset();  // after the workers, which may still be in Publish
 }
 
 TagwireServer::~TagwireServer() {

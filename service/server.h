@@ -7,14 +7,17 @@
 //
 // Start binds the ports and begins serving at once: health says NOT_SERVING
 // and tagging calls get UNAVAILABLE until the taxonomy, loaded on a
-// background thread, is ready (load_state()). Services: tagwire.v1
+// background thread, is ready (load_state()), and, when results are
+// published to NATS, whenever the broker cannot take them. Services: tagwire.v1
 // TaggingService, SubscriptionService and AdminService, grpc.health.v1, and
 // server reflection when enabled. Prometheus text is served at
 // http://<metrics_address>/metrics.
 //
 // Shutdown, in order: health NOT_SERVING and new calls refused; every open
 // TagStream answers the articles it has read and ends with UNAVAILABLE (and
-// unary calls finish); then subscribers are sent what is queued for them and
+// unary calls finish; with a broker, each answer waits for its PubAck until
+// the grace period ends, then the rest are answered NOT_DELIVERED); then
+// subscribers are sent what is queued for them and
 // end with UNAVAILABLE; then gRPC shuts down, cancelling whatever is still
 // open when the grace period runs out. Shutdown never hangs on a client.
 //
@@ -32,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "service/nats_ingest.h"
 #include "service/service_env.h"
 
 namespace httplib {
@@ -67,6 +71,14 @@ struct ServerOptions {
   bool reflection = true;
   // Listening on a non-loopback address without TLS is refused unless set.
   bool allow_insecure_remote = false;
+  // Publishing every result to NATS JetStream; an empty url turns it off.
+  NatsPublisherConfig nats;
+  // Answer an article only after the broker stored its result (PubAck);
+  // false answers once the publish is queued (fire and forget).
+  bool nats_wait_for_ack = true;
+  // Ingest mode: articles pulled from a JetStream work queue (needs
+  // nats.url); an empty subject turns it off. `ingest.url` is nats.url.
+  NatsIngestConfig ingest;
 };
 
 class TagwireServer {
@@ -106,6 +118,10 @@ class TagwireServer {
   absl::Status Build(const ServerOptions& options);
   absl::Status StartMetrics(const std::string& address);
   void OnInitialLoad(const absl::Status& status);
+  // Sets health (and logs a change) from the taxonomy, the drain and the
+  // broker: SERVING only when all three allow it.
+  void UpdateHealth();
+  void WatchBroker();  // health_thread_: follows the broker's state
 
   ServiceEnv env_;
   std::vector<std::unique_ptr<grpc::Service>> services_;  // outlive server_
@@ -117,6 +133,12 @@ class TagwireServer {
   std::string grpc_address_;
   std::string metrics_address_;
   bool shut_down_ = false;
+  std::unique_ptr<NatsIngest> ingest_;
+  std::thread health_thread_;
+  absl::Mutex health_mutex_;
+  bool serving_ ABSL_GUARDED_BY(health_mutex_) = false;
+  bool broker_ready_ ABSL_GUARDED_BY(health_mutex_) = true;
+  bool stop_watching_ ABSL_GUARDED_BY(health_mutex_) = false;
 
   mutable absl::Mutex load_mutex_;
   LoadState load_state_ ABSL_GUARDED_BY(load_mutex_) = LoadState::kLoading;

@@ -68,6 +68,15 @@ grpc::Status ServiceEnv::Admission(const grpc::CallbackServerContext& context) c
   return grpc::Status::OK;
 }
 
+grpc::Status ServiceEnv::DownstreamAdmission() const {
+  if (publisher != nullptr && !publisher->Ready()) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the NATS broker that results are published to is unavailable; retry "
+                        "with backoff (health says NOT_SERVING until it is back)");
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(ToStd(status.message())));

@@ -17,6 +17,7 @@
 #include "core/taxonomy_holder.h"
 #include "grpcpp/grpcpp.h"
 #include "service/metrics.h"
+#include "service/nats_publisher.h"
 #include "service/stream_registry.h"
 #include "service/subscription_hub.h"
 #include "service/taxonomy_manager.h"
@@ -63,6 +64,11 @@ struct ServiceEnv {
   StreamRegistry subscriptions;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<TaxonomyManager> taxonomy_manager;
+  // Publishes results to NATS JetStream (--nats_url); null when not set.
+  std::unique_ptr<NatsPublisher> publisher;
+  // Answer an article only once the broker has stored its result
+  // (--nats_ack=wait); otherwise once its publish is queued.
+  bool wait_for_broker = true;
 
   // Set when shutdown begins: new calls are refused with UNAVAILABLE.
   std::atomic<bool> draining{false};
@@ -78,6 +84,10 @@ struct ServiceEnv {
   // The status for a call that arrives when no new work is taken (shutdown)
   // or cannot be served yet (no taxonomy); OK otherwise.
   grpc::Status Admission(const grpc::CallbackServerContext& context) const;
+
+  // For calls that bring articles: UNAVAILABLE while the broker that their
+  // results go to cannot take them; OK otherwise (or with no broker).
+  grpc::Status DownstreamAdmission() const;
 
  private:
   std::atomic<int> open_streams_{0};

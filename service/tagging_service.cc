@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "core/strings.h"
+#include "service/article_pipeline.h"
 #include "service/log.h"
 #include "service/proto_convert.h"
 
@@ -20,44 +21,6 @@ namespace {
 constexpr char kErrorReasonKey[] = "tagwire-error-reason";
 constexpr char kArticleErrorKey[] = "tagwire-article-error-bin";
 
-// Tags one article: checks its options and identity, tags it on `tagger`
-// with `taxonomy` (the snapshot current when the article arrived, so the
-// versions on one stream never go back) and records metrics. Returns the
-// result in `out`, or the article's error. The caller publishes the result
-// to subscribers just before answering, so they see a stream's articles in
-// its order.
-std::optional<v1::ArticleError> TagArticle(
-    ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
-    const v1::Article& article, const absl::StatusOr<TagOptions>& options, absl::Time arrival,
-    v1::TaggedArticle* out) {
-  const uint64_t bytes = article.title().size() + article.body().size();
-  std::optional<v1::ArticleError> error;
-  if (!options.ok()) {
-    error = MakeArticleError(v1::ERROR_REASON_INVALID_OPTIONS, options.status().code(),
-                             std::string(ToStd(options.status().message())));
-  } else if (article.id().empty()) {
-    error = MakeArticleError(v1::ERROR_REASON_MISSING_ID, absl::StatusCode::kInvalidArgument,
-                             "article.id is empty; every article needs an id");
-  } else {
-    absl::StatusOr<TagResult> result =
-        tagger.Tag(taxonomy, ArticleTextFromProto(article), *options, env.limits.tag_limits);
-    if (result.ok()) {
-      TaggedArticleToProto(article, *result, out);
-      env.metrics.RecordTagged(bytes, absl::Now() - arrival);
-      return std::nullopt;
-    }
-    error = ArticleErrorFromStatus(result.status());
-    if (error->reason() == v1::ERROR_REASON_INTERNAL) {
-      LogError("tag_failed")
-          .Add("source", article.source())
-          .Add("id", article.id())
-          .Add("error", ToStd(result.status().message()));
-    }
-  }
-  env.metrics.RecordFailed(bytes, error->reason());
-  return error;
-}
-
 // The reactor of one TagStream call; see tagging_service.h. Every decision
 // about the stream (read, write, finish) is taken under mutex_ and carried
 // out after releasing it, because gRPC may run a reaction inline inside
@@ -67,7 +30,8 @@ class TagStreamReactor final
       public DrainableStream {
  public:
   TagStreamReactor(ServiceEnv* env, grpc::CallbackServerContext* context) : env_(env) {
-    const grpc::Status admission = env_->AdmitStream(*context);
+    grpc::Status admission = env_->DownstreamAdmission();
+    if (admission.ok()) admission = env_->AdmitStream(*context);
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);
@@ -133,7 +97,7 @@ class TagStreamReactor final
       actions = NextActionsLocked();
     }
     if (submit) {
-      env_->pool->Submit([this, slot](Tagger& tagger) { Process(tagger, *slot); });
+      env_->pool->Submit([this, slot](Tagger& tagger) { Process(tagger, slot); });
     }
     Perform(actions);
   }
@@ -210,17 +174,36 @@ class TagStreamReactor final
     });
   }
 
-  // Runs on a worker thread.
-  void Process(Tagger& tagger, Slot& slot) {
-    if (!cancelled_.load(std::memory_order_relaxed)) {
-      std::optional<v1::ArticleError> error =
-          TagArticle(*env_, tagger, slot.taxonomy, slot.article, slot.options, slot.arrival,
-                     slot.response.mutable_tagged_article());
-      if (error) *slot.response.mutable_error() = std::move(*error);
+  // Runs on a worker thread. The article is answered once its outcome is
+  // delivered downstream (Deliver), so the task's reference is released by
+  // the delivery's callback.
+  void Process(Tagger& tagger, std::shared_ptr<Slot> slot) {
+    if (cancelled_.load(std::memory_order_relaxed)) {
+      Complete(*slot, absl::OkStatus());
+      return;
     }
+    std::optional<v1::ArticleError> error =
+        TagArticle(*env_, tagger, slot->taxonomy, slot->article, slot->options, slot->arrival,
+                   slot->response.mutable_tagged_article());
+    slot->taxonomy.reset();
+    if (error) *slot->response.mutable_error() = std::move(*error);
+    const v1::TagStreamResponse& response = slot->response;
+    Deliver(*env_, slot->article,
+            response.has_tagged_article() ? &response.tagged_article() : nullptr,
+            response.has_error() ? &response.error() : nullptr, env_->wait_for_broker,
+            [this, slot](absl::Status delivered) { Complete(*slot, delivered); });
+  }
+
+  // The article of `slot` is done; `delivered` is the delivery's outcome.
+  void Complete(Slot& slot, const absl::Status& delivered) {
     slot.article.Clear();
     slot.taxonomy.reset();
-    Update([&] { slot.done = true; });
+    Update([&] {
+      if (!delivered.ok() && slot.response.has_tagged_article()) {
+        *slot.response.mutable_error() = NotDeliveredError(delivered);
+      }
+      slot.done = true;
+    });
     Unref();
   }
 
@@ -345,6 +328,7 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
   // for this call or this call sees the shutdown.
   const int in_flight = env->unary_in_flight.fetch_add(1) + 1;
   grpc::Status admission = env->Admission(*context);
+  if (admission.ok()) admission = env->DownstreamAdmission();
   if (admission.ok() && in_flight > env->limits.max_unary_in_flight) {
     admission = grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -364,19 +348,26 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
       env->unary_in_flight.fetch_sub(1);
       return;
     }
-    const std::optional<v1::ArticleError> error =
+    std::optional<v1::ArticleError> error =
         TagArticle(*env, tagger, taxonomy, request->article(),
                    TagOptionsFromProto(request->options()), arrival,
                    response->mutable_tagged_article());
-    if (error) {
-      context->AddTrailingMetadata(kErrorReasonKey, ErrorReasonName(error->reason()));
-      context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());
-      reactor->Finish(grpc::Status(static_cast<grpc::StatusCode>(error->code()), error->message()));
-    } else {
-      env->hub.Publish(response->tagged_article());
-      reactor->Finish(grpc::Status::OK);
-    }
-    env->unary_in_flight.fetch_sub(1);
+    const v1::TaggedArticle* tagged = error ? nullptr : &response->tagged_article();
+    const v1::ArticleError* failure = error ? &*error : nullptr;
+    Deliver(*env, request->article(), tagged, failure, env->wait_for_broker,
+            [env, context, response, reactor, error](absl::Status delivered) mutable {
+              if (!error && !delivered.ok()) error = NotDeliveredError(delivered);
+              if (error) {
+                context->AddTrailingMetadata(kErrorReasonKey, ErrorReasonName(error->reason()));
+                context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());
+                reactor->Finish(
+                    grpc::Status(static_cast<grpc::StatusCode>(error->code()), error->message()));
+              } else {
+                env->hub.Publish(response->tagged_article());
+                reactor->Finish(grpc::Status::OK);
+              }
+              env->unary_in_flight.fetch_sub(1);
+            });
   });
   return reactor;
 }

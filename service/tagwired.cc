@@ -64,6 +64,37 @@ ABSL_FLAG(bool, reflection, true,
           "serve gRPC server reflection (for grpcurl and ghz); turn off in production");
 ABSL_FLAG(bool, allow_insecure_remote, false,
           "allow plaintext gRPC on a non-loopback --listen address");
+ABSL_FLAG(std::string, nats_url, "",
+          "NATS server(s) to publish every tagged article to (JetStream), e.g. "
+          "nats://127.0.0.1:4222; empty: no publishing");
+ABSL_FLAG(std::string, nats_subject, "tagwire.tagged", "subject tagged articles are published to");
+ABSL_FLAG(std::string, nats_dead_letter_subject, "tagwire.dead",
+          "subject articles that could not be tagged are published to (a tagwire.v1.DeadLetter "
+          "each, with the reason)");
+ABSL_FLAG(std::string, nats_stream, "TAGWIRE_TAGGED",
+          "JetStream stream holding both subjects; created if missing (file storage), given "
+          "missing subjects if it exists");
+ABSL_FLAG(std::string, nats_ack, "wait",
+          "wait: answer an article only after the broker stored its result (PubAck); none: "
+          "answer once the publish is queued (lower latency, a broker failure can lose results)");
+ABSL_FLAG(bool, nats_json, false, "publish proto3 JSON instead of protobuf bytes");
+ABSL_FLAG(int, nats_max_pending, 1024,
+          "publishes awaiting their PubAck, at most; at the bound tagging waits (backpressure)");
+ABSL_FLAG(std::string, ingest_subject, "",
+          "ingest mode: also tag articles (tagwire.v1.Article, protobuf or JSON) sent to this "
+          "NATS subject, e.g. tagwire.articles; replicas with the same --ingest_consumer share "
+          "them. Needs --nats_url; empty: off");
+ABSL_FLAG(std::string, ingest_stream, "TAGWIRE_ARTICLES",
+          "work-queue stream holding --ingest_subject; created if missing");
+ABSL_FLAG(std::string, ingest_consumer, "tagwired",
+          "durable pull consumer shared by every replica");
+ABSL_FLAG(int, ingest_max_in_flight, 256, "ingested articles not yet acknowledged, at most");
+ABSL_FLAG(absl::Duration, ingest_ack_wait, absl::Seconds(30),
+          "how long the broker waits for an ingested article's acknowledgment before delivering "
+          "it again (to any replica): the recovery time after a replica dies");
+ABSL_FLAG(absl::Duration, nats_publish_wait, absl::Seconds(30),
+          "how long a result may wait for room among the pending publishes before its article "
+          "is answered NOT_DELIVERED");
 
 namespace tagwire {
 namespace {
@@ -89,6 +120,19 @@ ServerOptions OptionsFromFlags() {
   options.token_file = absl::GetFlag(FLAGS_token_file);
   options.reflection = absl::GetFlag(FLAGS_reflection);
   options.allow_insecure_remote = absl::GetFlag(FLAGS_allow_insecure_remote);
+  options.nats.url = absl::GetFlag(FLAGS_nats_url);
+  options.nats.subject = absl::GetFlag(FLAGS_nats_subject);
+  options.nats.dead_letter_subject = absl::GetFlag(FLAGS_nats_dead_letter_subject);
+  options.nats.stream = absl::GetFlag(FLAGS_nats_stream);
+  options.nats.json = absl::GetFlag(FLAGS_nats_json);
+  options.nats.max_pending = absl::GetFlag(FLAGS_nats_max_pending);
+  options.nats.publish_wait = absl::GetFlag(FLAGS_nats_publish_wait);
+  options.nats_wait_for_ack = absl::GetFlag(FLAGS_nats_ack) != "none";
+  options.ingest.subject = absl::GetFlag(FLAGS_ingest_subject);
+  options.ingest.stream = absl::GetFlag(FLAGS_ingest_stream);
+  options.ingest.consumer = absl::GetFlag(FLAGS_ingest_consumer);
+  options.ingest.max_in_flight = absl::GetFlag(FLAGS_ingest_max_in_flight);
+  options.ingest.ack_wait = absl::GetFlag(FLAGS_ingest_ack_wait);
   return options;
 }
 
@@ -154,6 +198,11 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);  // a vanished HTTP client must not kill the server
 
+  const std::string nats_ack = absl::GetFlag(FLAGS_nats_ack);
+  if (nats_ack != "wait" && nats_ack != "none") {
+    std::fprintf(stderr, "tagwired: --nats_ack must be wait or none, not '%s'\n", nats_ack.c_str());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<TagwireServer>> server = TagwireServer::Start(OptionsFromFlags());
   if (!server.ok()) {
     LogError("start_failed").Add("error", ToStd(server.status().message()));

@@ -57,20 +57,30 @@ const (
 	// The per-article TagOptions are invalid, e.g. min_score outside [0, 1].
 	// INVALID_ARGUMENT (3).
 	ErrorReason_ERROR_REASON_INVALID_OPTIONS ErrorReason = 8
+	// The article was tagged, but the downstream broker (NATS JetStream) did
+	// not acknowledge the result in time, or the server shut down first: it
+	// was not delivered. UNAVAILABLE (14): send the article again.
+	ErrorReason_ERROR_REASON_NOT_DELIVERED ErrorReason = 9
+	// (NATS ingest) The broker message is not a tagwire.v1.Article, as
+	// protobuf bytes or (with Content-Type: application/json) proto3 JSON.
+	// INVALID_ARGUMENT (3).
+	ErrorReason_ERROR_REASON_UNDECODABLE ErrorReason = 10
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_BODY_NOT_UTF8",
-		2: "ERROR_REASON_TITLE_NOT_UTF8",
-		3: "ERROR_REASON_EMPTY_BODY",
-		4: "ERROR_REASON_ARTICLE_TOO_LARGE",
-		5: "ERROR_REASON_MISSING_ID",
-		6: "ERROR_REASON_TOO_MANY_MENTIONS",
-		7: "ERROR_REASON_INTERNAL",
-		8: "ERROR_REASON_INVALID_OPTIONS",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_BODY_NOT_UTF8",
+		2:  "ERROR_REASON_TITLE_NOT_UTF8",
+		3:  "ERROR_REASON_EMPTY_BODY",
+		4:  "ERROR_REASON_ARTICLE_TOO_LARGE",
+		5:  "ERROR_REASON_MISSING_ID",
+		6:  "ERROR_REASON_TOO_MANY_MENTIONS",
+		7:  "ERROR_REASON_INTERNAL",
+		8:  "ERROR_REASON_INVALID_OPTIONS",
+		9:  "ERROR_REASON_NOT_DELIVERED",
+		10: "ERROR_REASON_UNDECODABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":       0,
@@ -82,6 +92,8 @@ var (
 		"ERROR_REASON_TOO_MANY_MENTIONS": 6,
 		"ERROR_REASON_INTERNAL":          7,
 		"ERROR_REASON_INVALID_OPTIONS":   8,
+		"ERROR_REASON_NOT_DELIVERED":     9,
+		"ERROR_REASON_UNDECODABLE":       10,
 	}
 )
 
@@ -178,16 +190,116 @@ func (x *ArticleError) GetCode() int32 {
 	return 0
 }
 
+// An article that could not be tagged, as tagwired publishes it to its
+// dead-letter subject (NATS JetStream, `--nats_dead_letter_subject`), so a bad
+// article never disappears silently from a pipeline.
+type DeadLetter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The article's identity, always set (from the article, or from the
+	// broker message when the article could not be decoded).
+	Source  string `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Id      string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Version int64  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
+	// Why the article could not be tagged.
+	Error *ArticleError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// The article as received, unless it is larger than the broker accepts in
+	// one message; then it is left out and `article_omitted` is set.
+	Article        *Article `protobuf:"bytes,5,opt,name=article,proto3" json:"article,omitempty"`
+	ArticleOmitted bool     `protobuf:"varint,6,opt,name=article_omitted,json=articleOmitted,proto3" json:"article_omitted,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeadLetter) Reset() {
+	*x = DeadLetter{}
+	mi := &file_tagwire_v1_error_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeadLetter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeadLetter) ProtoMessage() {}
+
+func (x *DeadLetter) ProtoReflect() protoreflect.Message {
+	mi := &file_tagwire_v1_error_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeadLetter.ProtoReflect.Descriptor instead.
+func (*DeadLetter) Descriptor() ([]byte, []int) {
+	return file_tagwire_v1_error_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DeadLetter) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DeadLetter) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *DeadLetter) GetError() *ArticleError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *DeadLetter) GetArticle() *Article {
+	if x != nil {
+		return x.Article
+	}
+	return nil
+}
+
+func (x *DeadLetter) GetArticleOmitted() bool {
+	if x != nil {
+		return x.ArticleOmitted
+	}
+	return false
+}
+
 var File_tagwire_v1_error_proto protoreflect.FileDescriptor
 
 const file_tagwire_v1_error_proto_rawDesc = "" +
 	"\n" +
 	"\x16tagwire/v1/error.proto\x12\n" +
-	"tagwire.v1\"m\n" +
+	"tagwire.v1\x1a\x18tagwire/v1/article.proto\"m\n" +
 	"\fArticleError\x12/\n" +
 	"\x06reason\x18\x01 \x01(\x0e2\x17.tagwire.v1.ErrorReasonR\x06reason\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x12\n" +
-	"\x04code\x18\x03 \x01(\x05R\x04code*\xab\x02\n" +
+	"\x04code\x18\x03 \x01(\x05R\x04code\"\xd6\x01\n" +
+	"\n" +
+	"DeadLetter\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\x03R\aversion\x12.\n" +
+	"\x05error\x18\x04 \x01(\v2\x18.tagwire.v1.ArticleErrorR\x05error\x12-\n" +
+	"\aarticle\x18\x05 \x01(\v2\x13.tagwire.v1.ArticleR\aarticle\x12'\n" +
+	"\x0farticle_omitted\x18\x06 \x01(\bR\x0earticleOmitted*\xe9\x02\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_REASON_BODY_NOT_UTF8\x10\x01\x12\x1f\n" +
@@ -197,7 +309,10 @@ const file_tagwire_v1_error_proto_rawDesc = "" +
 	"\x17ERROR_REASON_MISSING_ID\x10\x05\x12\"\n" +
 	"\x1eERROR_REASON_TOO_MANY_MENTIONS\x10\x06\x12\x19\n" +
 	"\x15ERROR_REASON_INTERNAL\x10\a\x12 \n" +
-	"\x1cERROR_REASON_INVALID_OPTIONS\x10\bB<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3"
+	"\x1cERROR_REASON_INVALID_OPTIONS\x10\b\x12\x1e\n" +
+	"\x1aERROR_REASON_NOT_DELIVERED\x10\t\x12\x1c\n" +
+	"\x18ERROR_REASON_UNDECODABLE\x10\n" +
+	"B<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3"
 
 var (
 	file_tagwire_v1_error_proto_rawDescOnce sync.Once
@@ -212,18 +327,22 @@ func file_tagwire_v1_error_proto_rawDescGZIP() []byte {
 }
 
 var file_tagwire_v1_error_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tagwire_v1_error_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_tagwire_v1_error_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_tagwire_v1_error_proto_goTypes = []any{
 	(ErrorReason)(0),     // 0: tagwire.v1.ErrorReason
 	(*ArticleError)(nil), // 1: tagwire.v1.ArticleError
+	(*DeadLetter)(nil),   // 2: tagwire.v1.DeadLetter
+	(*Article)(nil),      // 3: tagwire.v1.Article
 }
 var file_tagwire_v1_error_proto_depIdxs = []int32{
 	0, // 0: tagwire.v1.ArticleError.reason:type_name -> tagwire.v1.ErrorReason
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	1, // 1: tagwire.v1.DeadLetter.error:type_name -> tagwire.v1.ArticleError
+	3, // 2: tagwire.v1.DeadLetter.article:type_name -> tagwire.v1.Article
+	3, // [3:3] is the sub-list for method output_type
+	3, // [3:3] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_tagwire_v1_error_proto_init() }
@@ -231,13 +350,14 @@ func file_tagwire_v1_error_proto_init() {
 	if File_tagwire_v1_error_proto != nil {
 		return
 	}
+	file_tagwire_v1_article_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tagwire_v1_error_proto_rawDesc), len(file_tagwire_v1_error_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -86,6 +86,8 @@ class ErrorReason(enum.IntEnum):
     TOO_MANY_MENTIONS = 6
     INTERNAL = 7
     INVALID_OPTIONS = 8
+    NOT_DELIVERED = 9  # tagged, but the downstream broker did not store it: resend
+    UNDECODABLE = 10  # NATS ingest: the message is not an Article
 
     @classmethod
     def _missing_(cls, value: object) -> ErrorReason:
