@@ -8,8 +8,9 @@
 
 namespace tagwire {
 
-// $TAGWIRE_TAXONOMY if set (one file), else the default taxonomy shipped in
-// the repository's data/ directory.
+// $TAGWIRE_TAXONOMY if set (one file); else, for an installed binary, the
+// default taxonomy installed beside it (<prefix>/share/tagwire/starter.jsonl);
+// else the one in the data/ directory of the repository it was built from.
 std::vector<std::string> DefaultTaxonomyFiles();
 
 // $XDG_CACHE_HOME/tagwire, else ~/.cache/tagwire; "" if neither is known.

@@ -230,7 +230,7 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
                " (address in use, or not an address of this machine?)"));
   }
   grpc_address_ = JoinHostPort(listen.host, selected_port);
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  SetHealth(false);
 
   if (!options.metrics_address.empty()) RETURN_IF_ERROR(StartMetrics(options.metrics_address));
 
@@ -303,12 +303,18 @@ void TagwireServer::OnInitialLoad(const absl::Status& status) {
   UpdateHealth();
 }
 
+void TagwireServer::SetHealth(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);  // "" and every service
+  health->SetServingStatus(kLivenessHealthService, true);
+}
+
 void TagwireServer::UpdateHealth() {
   absl::MutexLock lock(&health_mutex_);
   const bool serving = env_.taxonomy.Get() != nullptr && !env_.draining.load() && broker_ready_;
   if (serving == serving_ || env_.draining.load()) return;  // draining: StopAccepting has it
   serving_ = serving;
-  server_->GetHealthCheckService()->SetServingStatus(serving);
+  SetHealth(serving);
   if (serving) {
     LogInfo("serving").Add("grpc_address", grpc_address_);
   } else {

@@ -81,6 +81,11 @@ struct ServerOptions {
   NatsIngestConfig ingest;
 };
 
+// The health service name that says only "alive": SERVING from start until
+// shutdown begins, whatever the taxonomy or the broker, for liveness probes
+// (a broker outage must not get a pod restarted). Readiness is "" (overall).
+inline constexpr char kLivenessHealthService[] = "liveness";
+
 class TagwireServer {
  public:
   enum class LoadState { kLoading, kLoaded, kFailed };
@@ -121,6 +126,8 @@ class TagwireServer {
   // Sets health (and logs a change) from the taxonomy, the drain and the
   // broker: SERVING only when all three allow it.
   void UpdateHealth();
+  // Sets readiness ("" and each service) to `serving`, liveness to SERVING.
+  void SetHealth(bool serving);
   void WatchBroker();  // health_thread_: follows the broker's state
 
   ServiceEnv env_;

@@ -82,8 +82,9 @@ def assert_exactly_once(stored: list[StoredMessage], expected_ids: set[str]) -> 
     assert not unexpected, f"stored but never sent: {sorted(unexpected)[:5]}"
 
 
-def health_status(server) -> int:
-    return server.health().Check(health_pb2.HealthCheckRequest(), timeout=RPC_TIMEOUT).status
+def health_status(server, service: str = "") -> int:
+    request = health_pb2.HealthCheckRequest(service=service)
+    return server.health().Check(request, timeout=RPC_TIMEOUT).status
 
 
 def metrics_text(server) -> str:
@@ -183,8 +184,10 @@ def test_broker_down_at_start_then_up(start_server, broker):
     server.address = server.events_named("listening")[0]["grpc_address"]
     server.metrics_address = server.events_named("listening")[0]["metrics_address"]
     server.wait_event("taxonomy_loaded")
-    # Up, but not serving: health says so and new intake is refused.
+    # Up, but not serving: health says so and new intake is refused. It is
+    # alive, though: a liveness probe must not restart it over the broker.
     assert health_status(server) == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert health_status(server, "liveness") == health_pb2.HealthCheckResponse.SERVING
     with pytest.raises(grpc.RpcError) as raised:
         server.tagging().Tag(tagging_service_pb2.TagRequest(article=article(0)), timeout=5)
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
