@@ -132,7 +132,8 @@ void AppendNatsMetrics(const NatsPublisherStats& stats, std::string* out) {
 void AppendIngestMetrics(const NatsIngestStats& stats, std::string* out) {
   AppendHeader(out, "tagwire_ingest_messages_total", "counter",
                "Ingest messages, by what happened to them: fetched (received, of which "
-               "redelivered), and acknowledged once stored downstream (of which dead_letter).");
+               "redelivered), acknowledged once stored downstream (of which dead_letter), and "
+               "dropped (not storable even as a dead letter; logged).");
   StrAppend(out, "tagwire_ingest_messages_total{outcome=\"received\"} ", stats.received, "\n");
   StrAppend(out, "tagwire_ingest_messages_total{outcome=\"redelivered\"} ", stats.redeliveries,
             "\n");
@@ -140,6 +141,7 @@ void AppendIngestMetrics(const NatsIngestStats& stats, std::string* out) {
             "\n");
   StrAppend(out, "tagwire_ingest_messages_total{outcome=\"dead_letter\"} ", stats.dead_letters,
             "\n");
+  StrAppend(out, "tagwire_ingest_messages_total{outcome=\"dropped\"} ", stats.dropped, "\n");
   AppendHeader(out, "tagwire_ingest_in_flight", "gauge",
                "Ingest messages fetched and not yet acknowledged.");
   StrAppend(out, "tagwire_ingest_in_flight ", stats.in_flight, "\n");

@@ -41,6 +41,14 @@ bool DecodeArticle(natsMsg* message, v1::Article* article) {
   return article->ParseFromArray(data, length);
 }
 
+// Whether a delivery failure will recur however often it is retried (not a
+// broker outage or a shutdown).
+bool IsPermanent(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kResourceExhausted ||
+         status.code() == absl::StatusCode::kFailedPrecondition ||
+         status.code() == absl::StatusCode::kInternal;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<NatsIngest>> NatsIngest::Create(NatsIngestConfig config,
@@ -163,8 +171,10 @@ void NatsIngest::Run() {
       }
     } else if (status != NATS_TIMEOUT) {
       LogWarning("nats_ingest_fetch_failed").Add("error", NatsError(status));
-      if (error == JSConsumerNotFoundErr) {  // deleted under us: make it again
-        natsSubscription_Destroy(subscription_);
+      if (error == JSConsumerNotFoundErr) {
+        // Deleted under us: make it again. Messages fetched through the old
+        // subscription still need it for their acks, so it is kept.
+        retired_.push_back(subscription_);
         subscription_ = nullptr;
       }
       absl::SleepFor(absl::Milliseconds(200));
@@ -208,8 +218,25 @@ void NatsIngest::Handle(natsMsg* message) {
         TagArticle(*env_, tagger, env_->taxonomy.Get(), article,
                    TagOptionsFromProto(v1::TagOptions()), arrival, tagged.get());
     if (error) tagged.reset();
-    Deliver(*env_, article, tagged.get(), error ? &*error : nullptr, /*wait_for_ack=*/true,
-            [this, message, tagged](absl::Status status) { Finish(message, status, tagged); });
+    auto input = std::make_shared<v1::Article>(std::move(article));
+    Deliver(*env_, *input, tagged.get(), error ? &*error : nullptr, /*wait_for_ack=*/true,
+            [this, message, tagged, input](absl::Status status) {
+              if (tagged != nullptr && IsPermanent(status)) {
+                // The result can never be stored (too large for the broker):
+                // record the article as a dead letter instead of retrying.
+                v1::DeadLetter letter;
+                letter.set_source(input->source());
+                letter.set_id(input->id());
+                letter.set_version(input->version());
+                *letter.mutable_error() = NotDeliveredError(status);
+                *letter.mutable_article() = *input;
+                env_->publisher->PublishDeadLetter(
+                    std::move(letter),
+                    [this, message](absl::Status dead) { Finish(message, dead, nullptr); });
+                return;
+              }
+              Finish(message, status, tagged);
+            });
   });
 }
 
@@ -224,6 +251,13 @@ void NatsIngest::Finish(natsMsg* message, const absl::Status& delivered,
     } else {
       env_->hub.Publish(*tagged);
     }
+  } else if (IsPermanent(delivered)) {
+    // Not even its dead letter can be stored (no dead-letter subject, or the
+    // broker refuses it): delivering it again would loop for ever. Said
+    // loudly, and counted, since it leaves the pipeline here.
+    LogError("nats_ingest_dropped").Add("error", ToStd(delivered.message()));
+    natsMsg_Term(message, nullptr);
+    dropped_.fetch_add(1, std::memory_order_relaxed);
   } else {
     natsMsg_NakWithDelay(message, kNakDelayMs, nullptr);
   }
@@ -252,7 +286,12 @@ NatsIngest::~NatsIngest() {
     const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return in_flight_ == 0; };
     mutex_.Await(absl::Condition(&idle));
   }
+  // Acks are sent without waiting; make sure the last ones leave before
+  // the connection closes (a lost ack only means a redelivery, and the
+  // output's dedupe absorbs it, but there is no need for one).
+  if (connection_ != nullptr) natsConnection_FlushTimeout(connection_, 2000);
   if (subscription_ != nullptr) natsSubscription_Destroy(subscription_);
+  for (natsSubscription* retired : retired_) natsSubscription_Destroy(retired);
   if (js_ != nullptr) jsCtx_Destroy(js_);
   if (connection_ != nullptr) natsConnection_Destroy(connection_);
 }
@@ -263,6 +302,7 @@ NatsIngestStats NatsIngest::Stats() const {
   stats.acknowledged = acknowledged_.load();
   stats.dead_letters = dead_letters_.load();
   stats.redeliveries = redeliveries_.load();
+  stats.dropped = dropped_.load();
   absl::MutexLock lock(&mutex_);
   stats.in_flight = static_cast<uint64_t>(in_flight_);
   return stats;

@@ -13,7 +13,8 @@
 // Input: a tagwire.v1.Article per message, as protobuf bytes, or as proto3
 // JSON when the message has the header `Content-Type: application/json`. A
 // message that is neither, or an article that cannot be tagged, goes to the
-// dead-letter subject (v1::DeadLetter) and is acknowledged.
+// dead-letter subject (v1::DeadLetter) and is acknowledged; so does one whose
+// result the broker can never take (too large), with NOT_DELIVERED.
 //
 // Thread contract: Create, Stop and the destructor from one thread; Stats
 // from any. The fetch loop runs on its own thread.
@@ -25,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -60,6 +62,7 @@ struct NatsIngestStats {
   uint64_t acknowledged = 0;  // done: result or dead letter stored
   uint64_t dead_letters = 0;  // of those, sent to the dead-letter subject
   uint64_t redeliveries = 0;  // fetched messages the broker had delivered before
+  uint64_t dropped = 0;       // could not be stored even as a dead letter (logged)
   uint64_t in_flight = 0;
 };
 
@@ -96,6 +99,9 @@ class NatsIngest {
   __natsConnection* connection_ = nullptr;
   __jsCtx* js_ = nullptr;
   __natsSubscription* subscription_ = nullptr;  // only the fetch thread touches it
+  // Subscriptions replaced after their consumer vanished; their messages'
+  // acks still use them, so they live until the destructor.
+  std::vector<__natsSubscription*> retired_;
   std::thread fetcher_;
 
   mutable absl::Mutex mutex_;
@@ -106,6 +112,7 @@ class NatsIngest {
   std::atomic<uint64_t> acknowledged_{0};
   std::atomic<uint64_t> dead_letters_{0};
   std::atomic<uint64_t> redeliveries_{0};
+  std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace tagwire

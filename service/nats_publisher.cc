@@ -19,6 +19,18 @@ constexpr int64_t kHeaderRoom = 4096;
 
 std::string NatsError(natsStatus status) { return natsStatus_GetText(status); }
 
+// A publish the library refuses this way will be refused every time.
+bool IsPermanent(natsStatus status) {
+  return status == NATS_MAX_PAYLOAD || status == NATS_INVALID_ARG;
+}
+
+absl::Status PermanentError(natsStatus status) {
+  if (status == NATS_MAX_PAYLOAD) {
+    return absl::ResourceExhaustedError("the message is larger than the broker's max_payload");
+  }
+  return absl::InternalError(StrCat("NATS publish: ", NatsError(status)));
+}
+
 absl::Status ToStatus(natsStatus status, std::string_view what) {
   if (status == NATS_OK) return absl::OkStatus();
   return absl::UnavailableError(StrCat(what, ": ", NatsError(status)));
@@ -53,18 +65,42 @@ std::string TopicsHeader(const v1::TaggedArticle& tagged) {
 
 }  // namespace
 
+// Where the library's acknowledgment callbacks find the publisher. The
+// library may run a callback after jsCtx_Destroy returns (nats.h, on
+// subscription completion), so the closure is this gate, never the
+// publisher: Shutdown empties it, and it is never freed (one per publisher).
+struct NatsAckGate {
+  absl::Mutex mutex;
+  NatsPublisher* publisher ABSL_GUARDED_BY(mutex) = nullptr;
+};
+
 // The NATS C client's callbacks, with access to the publisher.
 struct NatsCallbacks {
   static void Ack(jsCtx*, natsMsg* message, jsPubAck* ack, jsPubAckErr* error, void* closure) {
-    auto* publisher = static_cast<NatsPublisher*>(closure);
-    if (ack != nullptr) {
-      publisher->OnAck(message, true, ack->Duplicate, "");
-    } else {
-      std::string text = error != nullptr && error->ErrText != nullptr
-                             ? std::string(error->ErrText)
-                             : (error != nullptr ? NatsError(error->Err) : "no acknowledgment");
-      publisher->OnAck(message, false, false, std::move(text));
+    auto* gate = static_cast<NatsAckGate*>(closure);
+    absl::ReaderMutexLock lock(&gate->mutex);
+    if (gate->publisher == nullptr) {  // shut down: nobody waits for it
+      natsMsg_Destroy(message);
+      return;
     }
+    if (ack != nullptr) {
+      gate->publisher->OnAck(message, NatsPublisher::AckOutcome::kStored, ack->Duplicate, "");
+      return;
+    }
+    std::string text = error != nullptr && error->ErrText != nullptr
+                           ? std::string(error->ErrText)
+                           : (error != nullptr ? NatsError(error->Err) : "no acknowledgment");
+    // The broker answered with an error of its own (message too large, wrong
+    // stream…): sending it again cannot help. Timeouts, no responders (no
+    // stream for the subject yet, or a broker restarting) and a missing
+    // stream are worth retrying.
+    NatsPublisher::AckOutcome outcome = NatsPublisher::AckOutcome::kRetry;
+    if (error != nullptr && error->ErrCode != 0 && error->ErrCode != JSStreamNotFoundErr) {
+      outcome = NatsPublisher::AckOutcome::kRejected;
+    }
+    const bool stream_gone = error != nullptr && (error->Err == NATS_NO_RESPONDERS ||
+                                                  error->ErrCode == JSStreamNotFoundErr);
+    gate->publisher->OnAck(message, outcome, false, std::move(text), stream_gone);
   }
   static void Connected(natsConnection*, void*) { LogInfo("nats_connected"); }
   static void Disconnected(natsConnection*, void*) { LogWarning("nats_disconnected"); }
@@ -88,7 +124,10 @@ absl::StatusOr<std::unique_ptr<NatsPublisher>> NatsPublisher::Create(
 }
 
 NatsPublisher::NatsPublisher(NatsPublisherConfig config)
-    : config_(std::move(config)), stream_seen_(config_.stream.empty()) {}
+    : config_(std::move(config)), ack_gate_(new NatsAckGate), stream_seen_(config_.stream.empty()) {
+  absl::MutexLock lock(&ack_gate_->mutex);
+  ack_gate_->publisher = this;
+}
 
 absl::Status NatsPublisher::Start() {
   natsOptions* options = nullptr;
@@ -121,7 +160,7 @@ absl::Status NatsPublisher::Start() {
   jsOptions_Init(&js_options);
   js_options.Wait = absl::ToInt64Milliseconds(config_.ack_wait);
   js_options.PublishAsync.AckHandler = &NatsCallbacks::Ack;
-  js_options.PublishAsync.AckHandlerClosure = this;
+  js_options.PublishAsync.AckHandlerClosure = ack_gate_;
   // Our own bound (max_pending) applies before the library's; resends must
   // never stall inside the library's callback thread.
   js_options.PublishAsync.MaxPending = static_cast<int64_t>(config_.max_pending) * 4;
@@ -130,8 +169,6 @@ absl::Status NatsPublisher::Start() {
   maintainer_ = std::thread([this] { Maintain(); });
   return absl::OkStatus();
 }
-
-NatsPublisher::~NatsPublisher() { Shutdown(absl::ZeroDuration()); }
 
 bool NatsPublisher::Connected() const {
   return connection_ != nullptr && natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED;
@@ -209,24 +246,24 @@ void NatsPublisher::PublishDeadLetter(v1::DeadLetter letter, Done done) {
     return;
   }
   const int64_t max_payload = connection_ != nullptr ? natsConnection_GetMaxPayload(connection_) : 0;
-  const int64_t limit = max_payload > 0 ? max_payload - kHeaderRoom : int64_t{1} << 20;
-  if (static_cast<int64_t>(letter.ByteSizeLong()) > limit) {
+  // Before the first connection the broker's limit is unknown: NATS's default.
+  const int64_t limit = (max_payload > 0 ? max_payload : int64_t{1} << 20) - kHeaderRoom;
+  const auto serialize = [&]() -> absl::StatusOr<std::string> {
+    if (config_.json) return ToJson(letter);
+    return letter.SerializeAsString();
+  };
+  absl::StatusOr<std::string> payload = serialize();
+  if (payload.ok() && static_cast<int64_t>(payload->size()) > limit) {
     letter.clear_article();
     letter.set_article_omitted(true);
+    payload = serialize();
   }
-  std::string payload;
-  if (config_.json) {
-    absl::StatusOr<std::string> json = ToJson(letter);
-    if (!json.ok()) {
-      std::move(done)(json.status());
-      return;
-    }
-    payload = *std::move(json);
-  } else {
-    letter.SerializeToString(&payload);
+  if (!payload.ok()) {
+    std::move(done)(payload.status());
+    return;
   }
   absl::StatusOr<natsMsg*> message = NewMessage(
-      config_.dead_letter_subject, payload,
+      config_.dead_letter_subject, *payload,
       {{"Tagwire-Error-Reason", v1::ErrorReason_Name(letter.error().reason())},
        {"Content-Type", config_.json ? "application/json" : "application/protobuf"}});
   if (!message.ok()) {
@@ -255,6 +292,7 @@ void NatsPublisher::Enqueue(natsMsg* message, std::string message_id, bool dead_
     } else {
       // Registered before sending: the acknowledgment can come at once.
       pending_.emplace(message, Pending{std::move(done), message_id, dead_letter});
+      ++sending_;  // Shutdown waits for this Send before taking messages back
     }
   }
   if (!refused.ok()) {
@@ -263,28 +301,33 @@ void NatsPublisher::Enqueue(natsMsg* message, std::string message_id, bool dead_
     return;
   }
   natsMsg* to_send = message;
-  if (absl::Status sent = Send(&to_send, message_id); !sent.ok()) {
-    // Not taken by the library: keep it and let the maintainer resend it.
+  const auto sent = static_cast<natsStatus>(Send(&to_send, message_id));
+  {
     absl::MutexLock lock(&mutex_);
-    resend_.push_back(message);
+    --sending_;
+    // Not taken by the library (not connected yet, its buffer full): keep it
+    // and let the maintainer send it again.
+    if (sent != NATS_OK && !IsPermanent(sent)) resend_.push_back(message);
   }
+  if (IsPermanent(sent)) FailPending(message, PermanentError(sent));
 }
 
-absl::Status NatsPublisher::Send(natsMsg** message, const std::string& message_id) {
+int NatsPublisher::Send(natsMsg** message, const std::string& message_id) {
   jsPubOptions options;
   jsPubOptions_Init(&options);
   options.MsgId = message_id.c_str();
   options.MaxWait = absl::ToInt64Milliseconds(config_.ack_wait);
   if (!config_.stream.empty()) options.ExpectStream = config_.stream.c_str();
-  return ToStatus(js_PublishMsgAsync(js_, message, &options), "NATS publish");
+  return js_PublishMsgAsync(js_, message, &options);
 }
 
-void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string error) {
-  if (!ok) {
+void NatsPublisher::OnAck(natsMsg* message, AckOutcome outcome, bool duplicate,
+                          std::string error, bool stream_gone) {
+  if (outcome == AckOutcome::kRetry) {
     // Not stored (or not known to be): send it again with the same id, from
-    // the maintainer thread, never from the library's callback thread. The
-    // stream is checked again first (a broker may come back without it).
-    stream_seen_.store(config_.stream.empty());
+    // the maintainer thread, never from the library's callback thread. If the
+    // stream is missing, it is looked for (and made) again first.
+    if (stream_gone) stream_seen_.store(config_.stream.empty());
     absl::MutexLock lock(&mutex_);
     if (!stopping_ && pending_.count(message) != 0) {
       retries_.fetch_add(1, std::memory_order_relaxed);
@@ -306,13 +349,33 @@ void NatsPublisher::OnAck(natsMsg* message, bool ok, bool duplicate, std::string
     pending_.erase(found);
   }
   natsMsg_Destroy(message);
-  if (ok) {
-    (duplicate ? duplicates_ : published_).fetch_add(1, std::memory_order_relaxed);
-    if (dead_letter) dead_letters_.fetch_add(1, std::memory_order_relaxed);
-    std::move(done)(absl::OkStatus());
-  } else {
-    std::move(done)(absl::CancelledError(StrCat("NATS publish abandoned at shutdown: ", error)));
+  switch (outcome) {
+    case AckOutcome::kStored:
+      (duplicate ? duplicates_ : published_).fetch_add(1, std::memory_order_relaxed);
+      if (dead_letter) dead_letters_.fetch_add(1, std::memory_order_relaxed);
+      std::move(done)(absl::OkStatus());
+      break;
+    case AckOutcome::kRejected:
+      LogError("nats_publish_rejected").Add("error", error);
+      std::move(done)(absl::FailedPreconditionError(StrCat("the NATS broker refused it: ", error)));
+      break;
+    case AckOutcome::kRetry:  // shutting down
+      std::move(done)(absl::CancelledError(StrCat("NATS publish abandoned at shutdown: ", error)));
+      break;
   }
+}
+
+void NatsPublisher::FailPending(natsMsg* message, absl::Status status) {
+  Done done;
+  {
+    absl::MutexLock lock(&mutex_);
+    auto found = pending_.find(message);
+    if (found == pending_.end()) return;
+    done = std::move(found->second.done);
+    pending_.erase(found);
+  }
+  natsMsg_Destroy(message);
+  std::move(done)(std::move(status));
 }
 
 bool NatsPublisher::EnsureStream() {
@@ -346,13 +409,15 @@ bool NatsPublisher::EnsureStream() {
       }
     }
     if (all.size() != had) {
+      const char** own_subjects = existing->Subjects;
+      const int own_length = existing->SubjectsLen;
       existing->Subjects = all.data();
       existing->SubjectsLen = static_cast<int>(all.size());
       jsStreamInfo* updated = nullptr;
       status = js_UpdateStream(&updated, js_, existing, nullptr, &error);
-      // Give the library back its own array before it frees the config.
-      existing->Subjects = nullptr;
-      existing->SubjectsLen = 0;
+      // Give the library back its own array, which jsStreamInfo_Destroy frees.
+      existing->Subjects = own_subjects;
+      existing->SubjectsLen = own_length;
       jsStreamInfo_Destroy(updated);
       if (status == NATS_OK) LogInfo("nats_stream_updated").Add("stream", config_.stream);
     }
@@ -382,6 +447,13 @@ void NatsPublisher::Maintain() {
       resend_.clear();
     }
     if (need_stream && Connected() && EnsureStream()) stream_seen_.store(true);
+    if (!Connected()) {
+      // Sent now, they would only pile up in the library's reconnect
+      // buffer, again at every timeout: keep them until the broker is back.
+      absl::MutexLock lock(&mutex_);
+      resend_.insert(resend_.begin(), resend.begin(), resend.end());
+      continue;
+    }
     for (size_t i = 0; i < resend.size(); ++i) {
       natsMsg* message = resend[i];
       std::string message_id;
@@ -395,9 +467,12 @@ void NatsPublisher::Maintain() {
         message_id = found->second.message_id;
       }
       natsMsg* to_send = message;
-      if (!Send(&to_send, message_id).ok()) {
-        // Still not taken (e.g. the library's own buffer is full while
-        // disconnected): try again on the next round, in order.
+      const auto sent = static_cast<natsStatus>(Send(&to_send, message_id));
+      if (IsPermanent(sent)) {
+        FailPending(message, PermanentError(sent));
+      } else if (sent != NATS_OK) {
+        // Still not taken (e.g. the library's buffer is full): try again on
+        // the next round, in order.
         absl::MutexLock lock(&mutex_);
         resend_.insert(resend_.begin(), resend.begin() + i, resend.end());
         break;
@@ -409,12 +484,17 @@ void NatsPublisher::Maintain() {
 void NatsPublisher::Shutdown(absl::Duration wait) {
   {
     absl::MutexLock lock(&mutex_);
-    if (stopping_ && js_ == nullptr) return;
+    if (shut_down_) return;
     const auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
       return pending_.empty();
     };
     mutex_.AwaitWithTimeout(absl::Condition(&drained), wait);
-    stopping_ = true;
+    stopping_ = true;  // Enqueue refuses from now on
+    const auto not_sending = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return sending_ == 0;
+    };
+    mutex_.Await(absl::Condition(&not_sending));
+    shut_down_ = true;
   }
   if (maintainer_.joinable()) maintainer_.join();
   // Take back what the library still holds, so that every `done` runs.
@@ -435,14 +515,18 @@ void NatsPublisher::Shutdown(absl::Duration wait) {
   for (Pending& pending : abandoned) {
     std::move(pending.done)(absl::CancelledError("the NATS publisher shut down first"));
   }
-  if (js_ != nullptr) {
-    jsCtx_Destroy(js_);
-    js_ = nullptr;
+}
+
+NatsPublisher::~NatsPublisher() {
+  Shutdown(absl::ZeroDuration());
+  // Only now, with no caller left (the owner's contract), do the connection
+  // and the JetStream context go; a late acknowledgment finds the gate empty.
+  if (js_ != nullptr) jsCtx_Destroy(js_);
+  {
+    absl::MutexLock lock(&ack_gate_->mutex);
+    ack_gate_->publisher = nullptr;
   }
-  if (connection_ != nullptr) {
-    natsConnection_Destroy(connection_);
-    connection_ = nullptr;
-  }
+  if (connection_ != nullptr) natsConnection_Destroy(connection_);
 }
 
 }  // namespace tagwire

@@ -61,6 +61,8 @@ struct __natsMsg;
 
 namespace tagwire {
 
+struct NatsAckGate;  // nats_publisher.cc
+
 struct NatsPublisherConfig {
   // The broker, e.g. "nats://127.0.0.1:4222" (comma-separated for a cluster).
   std::string url;
@@ -105,7 +107,7 @@ class NatsPublisher {
   // need not be up).
   static absl::StatusOr<std::unique_ptr<NatsPublisher>> Create(NatsPublisherConfig config);
 
-  ~NatsPublisher();  // Shutdown(absl::ZeroDuration()) if not done yet
+  ~NatsPublisher();  // Shutdown(absl::ZeroDuration()), then disconnects
   NatsPublisher(const NatsPublisher&) = delete;
   NatsPublisher& operator=(const NatsPublisher&) = delete;
 
@@ -129,7 +131,8 @@ class NatsPublisher {
   NatsPublisherStats Stats() const;
 
   // Stops taking publishes, waits up to `wait` for the pending ones to be
-  // acknowledged, then ends the others with CANCELLED and disconnects.
+  // acknowledged, then ends the others with CANCELLED. Publish afterwards
+  // ends at once with CANCELLED; the connection closes in the destructor.
   void Shutdown(absl::Duration wait);
 
   // The message id an article is published with: "source:id:version".
@@ -153,8 +156,15 @@ class NatsPublisher {
   // Registers `message` as pending (waiting for room) and sends it; takes
   // ownership of it. `done` runs exactly once.
   void Enqueue(__natsMsg* message, std::string message_id, bool dead_letter, Done done);
-  absl::Status Send(__natsMsg** message, const std::string& message_id);
-  void OnAck(__natsMsg* message, bool ok, bool duplicate, std::string error);
+  int Send(__natsMsg** message, const std::string& message_id);  // a natsStatus
+  enum class AckOutcome { kStored, kRetry, kRejected };
+  // An attempt's outcome: stored, worth sending again (timeout, no stream),
+  // or refused by the broker for good. `stream_gone` makes the maintainer
+  // look for (and make) the stream again.
+  void OnAck(__natsMsg* message, AckOutcome outcome, bool duplicate, std::string error,
+             bool stream_gone = false);
+  // Ends a pending publish with `status` (a permanent failure).
+  void FailPending(__natsMsg* message, absl::Status status);
 
   friend struct NatsCallbacks;  // the C callbacks, in nats_publisher.cc
 
@@ -162,12 +172,15 @@ class NatsPublisher {
   __natsConnection* connection_ = nullptr;
   __jsCtx* js_ = nullptr;
   std::thread maintainer_;
+  NatsAckGate* const ack_gate_;  // never freed: see NatsAckGate
 
   mutable absl::Mutex mutex_;
   std::unordered_map<__natsMsg*, Pending> pending_ ABSL_GUARDED_BY(mutex_);
   // Messages to send again (a resend that failed at once); owned here.
   std::deque<__natsMsg*> resend_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mutex_) = false;
+  int sending_ ABSL_GUARDED_BY(mutex_) = 0;  // Enqueue calls inside Send
 
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> duplicates_{0};

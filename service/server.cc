@@ -232,6 +232,11 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
   grpc_address_ = JoinHostPort(listen.host, selected_port);
   SetHealth(false);
 
+  if (!options.ingest.subject.empty()) {  // before /metrics, which reads ingest_
+    NatsIngestConfig ingest = options.ingest;
+    ingest.url = options.nats.url;
+    ASSIGN_OR_RETURN(ingest_, NatsIngest::Create(std::move(ingest), &env_));
+  }
   if (!options.metrics_address.empty()) RETURN_IF_ERROR(StartMetrics(options.metrics_address));
 
   LogInfo("listening")
@@ -244,17 +249,18 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
       .Add("workers", env_.pool->size())
       .Add("nats_url", options.nats.url)
       .Add("nats_ack", options.nats_wait_for_ack ? "wait" : "none");
-  if (env_.publisher != nullptr) health_thread_ = std::thread([this] { WatchBroker(); });
+  if (env_.publisher != nullptr) {
+    {
+      absl::MutexLock lock(&health_mutex_);
+      broker_ready_ = false;  // until the watcher sees it ready
+    }
+    health_thread_ = std::thread([this] { WatchBroker(); });
+  }
 
   env_.taxonomy_manager->RequestLoad(
       "start", [this](const absl::StatusOr<TaxonomyManager::LoadOutcome>& outcome) {
         OnInitialLoad(outcome.status());
       });
-  if (!options.ingest.subject.empty()) {
-    NatsIngestConfig ingest = options.ingest;
-    ingest.url = options.nats.url;
-    ASSIGN_OR_RETURN(ingest_, NatsIngest::Create(std::move(ingest), &env_));
-  }
   return absl::OkStatus();
 }
 
@@ -324,7 +330,6 @@ void TagwireServer::UpdateHealth() {
 
 void TagwireServer::WatchBroker() {
   absl::MutexLock lock(&health_mutex_);
-  broker_ready_ = env_.publisher->Ready();
   while (!stop_watching_) {
     // Polled: the NATS client's connection callbacks do not cover a broker
     // that is connected but has lost its stream.
@@ -377,9 +382,9 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   // Producers first, so every article they were answered for has been
   // offered to subscribers before the subscribers are drained. Ingest stops
   // pulling and finishes what it has; the rest is delivered again elsewhere.
-  if (ingest_ != nullptr) ingest_->Stop(std::max(absl::ZeroDuration(), deadline - absl::Now()));
   const size_t streams = env_.tag_streams.size();
   env_.tag_streams.DrainAll();
+  if (ingest_ != nullptr) ingest_->Stop(std::max(absl::ZeroDuration(), deadline - absl::Now()));
   const bool streams_drained = env_.tag_streams.WaitUntilEmpty(deadline);
   while (env_.unary_in_flight.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(2));
@@ -403,7 +408,12 @@ void TagwireServer::Shutdown(absl::Duration grace_period) {
   // for every call to finish.
   env_.taxonomy_manager->CancelPending();  // a reload already running still finishes
   const bool drained = streams_drained && subscriptions_drained;
-  server_->Shutdown(absl::ToChronoTime(drained ? absl::Now() : deadline));
+  // When drained, what is open is only health watches: a moment (they never
+  // end by themselves, so it is all they get) lets the NOT_SERVING already
+  // sent to them reach the wire before they are cancelled.
+  const absl::Time cancel_at = drained ? std::min(deadline, absl::Now() + absl::Milliseconds(200))
+                                       : deadline;
+  server_->Shutdown(absl::ToChronoTime(cancel_at));
   if (metrics_server_ != nullptr) {
     // cpp-httplib ignores stop() until its listen loop runs, and a shutdown
     // right after start (a taxonomy that fails to load) can come first: the

@@ -30,8 +30,13 @@ class TagStreamReactor final
       public DrainableStream {
  public:
   TagStreamReactor(ServiceEnv* env, grpc::CallbackServerContext* context) : env_(env) {
-    grpc::Status admission = env_->DownstreamAdmission();
-    if (admission.ok()) admission = env_->AdmitStream(*context);
+    grpc::Status admission = env_->AdmitStream(*context);  // auth and draining first
+    if (admission.ok()) {
+      if (grpc::Status downstream = env_->DownstreamAdmission(); !downstream.ok()) {
+        env_->ReleaseStreamSlot();
+        admission = std::move(downstream);
+      }
+    }
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);
