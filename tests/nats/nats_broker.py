@@ -31,6 +31,7 @@ from nats.js.api import StreamConfig
 
 NATS_SERVER_CANDIDATES = ("/usr/sbin/nats-server", "/usr/bin/nats-server")
 BROKER_START_TIMEOUT = 20.0
+READ_TIMEOUT = 60.0
 
 
 def free_port() -> int:
@@ -124,21 +125,30 @@ class Broker:
         self.run(add)
 
     def stored(self, subject: str, stream: str = "TAGWIRE_TAGGED") -> list[StoredMessage]:
-        """Every message the broker has stored on `subject`, in stream order."""
+        """Every message the broker has stored on `subject`, in stream order.
+        The count comes from the broker first, so a slow fetch on a loaded
+        machine is waited for (up to READ_TIMEOUT), never mistaken for the
+        end of the stream."""
 
         async def read(js):
-            info = await js.stream_info(stream)
-            total = info.state.messages
-            sub = await js.pull_subscribe(subject, durable=None, stream=stream)
+            info = await js.stream_info(stream, subjects_filter=subject)
+            total = (info.state.subjects or {}).get(subject, 0)
             out: list[StoredMessage] = []
-            seen = 0
-            while seen < total:
+            if total == 0:
+                return out
+            sub = await js.pull_subscribe(subject, durable=None, stream=stream)
+            deadline = time.monotonic() + READ_TIMEOUT
+            while len(out) < total:
                 try:
-                    batch = await sub.fetch(1000, timeout=2)
+                    batch = await sub.fetch(min(1000, total - len(out)), timeout=2)
                 except nats.errors.TimeoutError:
-                    break  # the rest of the stream is on other subjects
+                    if time.monotonic() > deadline:
+                        raise AssertionError(
+                            f"read {len(out)} of the {total} messages on {subject} "
+                            f"within {READ_TIMEOUT}s"
+                        ) from None
+                    continue
                 for message in batch:
-                    seen += 1
                     headers = dict(message.headers or {})
                     out.append(
                         StoredMessage(
