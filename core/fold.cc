@@ -164,6 +164,14 @@ void FoldInto(std::string_view text, std::string* out, std::vector<FoldSegment>*
       // to one space, so "New\nYork" matches "New York".
       size_t width = 0;
       while (i + width < run_end && IsAsciiSpace(text[i + width]) && width < 255) ++width;
+      if (width == 0) {
+        // A control character that is not whitespace (NUL, BEL, ESC…) folds
+        // to itself, one to one. (Stopping here without consuming it was an
+        // endless loop that grew `out` without bound: found by fuzz_tag_article.)
+        out->push_back(text[i]);
+        ++i;
+        continue;
+      }
       if (segments) {
         segments->push_back({static_cast<uint32_t>(out->size()), static_cast<uint32_t>(i), 1,
                              static_cast<uint8_t>(width)});

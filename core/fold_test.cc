@@ -30,6 +30,14 @@ TEST(FoldTextTest, CaseAndDiacriticsFoldTogether) {
   EXPECT_EQ(FoldText("Malmö"), "malmo");
 }
 
+TEST(FoldTextTest, ControlCharactersFoldToThemselves) {
+  // These once looped for ever (fuzz_tag_article): a control character that
+  // is not whitespace stopped the ASCII fast path without being consumed.
+  EXPECT_EQ(FoldText(std::string_view("\0\0", 2)), std::string_view("\0\0", 2));
+  EXPECT_EQ(FoldText("A\x01B\x1b[0mC\x7f"), "a\x01b\x1b[0mc\x7f");
+  EXPECT_EQ(FoldText("New\x07York  Times\n"), "new\x07york times ");
+}
+
 TEST(FoldTextTest, SharpSExpands) {
   EXPECT_EQ(FoldText("Straße"), "strasse");
   EXPECT_EQ(FoldText("STRASSE"), "strasse");

@@ -140,6 +140,16 @@ def test_tag_article_of_exactly_the_size_limit_is_accepted(server):
     assert PARIS in {t.concept_id for t in tagged.tags}
 
 
+def test_control_characters_are_tagged_not_hung_on(server):
+    """NUL, BEL and ESC are valid UTF-8: tagged like any text, and answered
+    promptly (they once sent the folding into an endless loop)."""
+    body = b"\x00Leaders met in Paris\x07 and Berlin\x1b[0m on Monday.\x00\x01"
+    response = server.tagging().Tag(
+        tagging_service_pb2.TagRequest(article=article("ctl", body=body)), timeout=RPC_TIMEOUT
+    )
+    assert {PARIS, BERLIN} <= {t.concept_id for t in response.tagged_article.tags}
+
+
 def test_tag_headline_only_is_accepted(server):
     tagged = (
         server.tagging()
