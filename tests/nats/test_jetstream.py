@@ -278,6 +278,45 @@ def test_sigterm_mid_stream_loses_nothing_acknowledged(start_server, broker):
     assert_exactly_once(broker.stored(TAGGED), {f"term:a{i}:1" for i in range(total)})
 
 
+def test_sigkill_mid_stream_loses_nothing_acknowledged(start_server, broker):
+    """tagwired killed (SIGKILL) while a stream is busy: the client's call
+    fails, every article it had an OK for is on the broker, and resending
+    all the others (plus the last 100 OKs) to a new tagwired stores each
+    article exactly once."""
+    broker.start()
+    first = start_server(**nats_flags(broker))
+    total = 3000
+    articles = [article(i, source="kill") for i in range(total)]
+    answered_ok: list[str] = []
+    call = first.tagging().TagStream(stream_requests(articles), timeout=120)
+
+    def kill():
+        wait_until(lambda: len(answered_ok) >= 800, timeout=60, what="800 answers")
+        first.process.kill()
+
+    killer = threading.Thread(target=kill)
+    killer.start()
+    try:
+        with pytest.raises(grpc.RpcError) as raised:
+            for response in call:
+                if response.HasField("tagged_article"):
+                    answered_ok.append(response.id)
+    finally:
+        killer.join()
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE, raised.value
+    assert len(answered_ok) < total, "the stream finished before the kill; nothing was tested"
+    stored = set(ids_of(broker.stored(TAGGED)))
+    missing = {f"kill:{i}:1" for i in answered_ok} - stored
+    assert not missing, f"answered OK but not stored: {sorted(missing)[:5]}"
+
+    second = start_server(**nats_flags(broker))
+    done = set(answered_ok[:-100])
+    resend = [a for a in articles if a.id not in done]
+    responses = list(second.tagging().TagStream(stream_requests(resend), timeout=120))
+    assert all(r.HasField("tagged_article") for r in responses)
+    assert_exactly_once(broker.stored(TAGGED), {f"kill:a{i}:1" for i in range(total)})
+
+
 def test_fire_and_forget_mode_answers_before_the_pub_ack(start_server, broker):
     broker.start()
     server = start_server(**nats_flags(broker, nats_ack="none"))

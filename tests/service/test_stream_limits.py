@@ -2,13 +2,20 @@
 the server-wide stream cap, cancellation, deadlines, and backpressure on a
 client that does not read."""
 
+import subprocess
+import sys
 import threading
 import time
 
 import grpc
 import pytest
-from conftest import RPC_TIMEOUT, StreamEnded, wait_for_tagging_to_stall, wait_until
-from tagwire.v1 import article_pb2, subscription_service_pb2, tagging_service_pb2
+from conftest import CLIENT_SOURCE, RPC_TIMEOUT, StreamEnded, wait_for_tagging_to_stall, wait_until
+from tagwire.v1 import (
+    article_pb2,
+    subscription_service_pb2,
+    tagging_service_pb2,
+    tagging_service_pb2_grpc,
+)
 
 BODY = b"Leaders met in Paris and Berlin on Monday."
 
@@ -206,3 +213,99 @@ def test_unary_calls_in_flight_are_capped(start_server):
         tagging_service_pb2.TagRequest(article=article_pb2.Article(id="after", body=BODY)),
         timeout=RPC_TIMEOUT,
     )
+
+
+def test_64_concurrent_streams(start_server):
+    """64 TagStreams at once, 100 articles each, on their own channels: every
+    stream gets all of its answers in its own order, and when they close the
+    server's active stream count is back to 0."""
+    server = start_server()
+    streams, per_stream = 64, 100
+    results: dict[int, list[str]] = {}
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            channel = server.new_channel()
+            stub = tagging_service_pb2_grpc.TaggingServiceStub(channel)
+            requests = (
+                tagging_service_pb2.TagStreamRequest(
+                    article=article_pb2.Article(
+                        id=f"s{n}-{i}", body=b"Leaders met in Paris and Berlin on Monday."
+                    )
+                )
+                for i in range(per_stream)
+            )
+            responses = list(stub.TagStream(requests, timeout=120))
+            assert all(r.HasField("tagged_article") for r in responses)
+            results[n] = [r.id for r in responses]
+        except BaseException as error:  # reported from the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(streams)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    assert not errors, errors[:3]
+    assert sorted(results) == list(range(streams))
+    for n, ids in results.items():
+        assert ids == [f"s{n}-{i}" for i in range(per_stream)], f"stream {n} out of order"
+    wait_until(lambda: server.stats().active_tag_streams == 0, what="every stream closed")
+
+
+def test_killed_client_frees_its_stream(start_server):
+    """A client process killed (SIGKILL) in the middle of a TagStream: the
+    server notices the closed connection, and its active stream count returns
+    to 0 (long before the keepalive would have to find it)."""
+    server = start_server()
+    client = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_CLIENT,
+            server.address,
+            str(CLIENT_SOURCE),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert client.stdout.readline().strip() == b"streaming"
+        wait_until(lambda: server.stats().active_tag_streams == 1, what="the client's stream open")
+        client.kill()
+        client.wait(10)
+        wait_until(
+            lambda: server.stats().active_tag_streams == 0, timeout=15, what="the stream freed"
+        )
+    finally:
+        client.kill()
+        client.wait(10)
+        client.stdout.close()
+    # And the server serves on.
+    server.tagging().Tag(
+        tagging_service_pb2.TagRequest(article=article_pb2.Article(id="after", body=b"Paris")),
+        timeout=RPC_TIMEOUT,
+    )
+
+
+# A client that streams articles for ever (sending, never closing), until it is killed.
+KILLED_CLIENT = """
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import grpc
+from tagwire.v1 import article_pb2, tagging_service_pb2, tagging_service_pb2_grpc
+
+def requests():
+    i = 0
+    while True:
+        i += 1
+        yield tagging_service_pb2.TagStreamRequest(
+            article=article_pb2.Article(id=f"k{i}", body=b"Leaders met in Paris."))
+        time.sleep(0.01)
+
+channel = grpc.insecure_channel(sys.argv[1])
+call = tagging_service_pb2_grpc.TaggingServiceStub(channel).TagStream(requests())
+print("streaming", flush=True)
+for _ in call:
+    pass
+"""
