@@ -570,6 +570,20 @@ def test_entrypoint_serves_remote_clients_without_reflection():
     assert "allow_insecure_remote" in flags or "tls_cert" in flags
 
 
+def test_every_production_configuration_turns_reflection_off():
+    """Reflection lists every service and message to anyone who connects:
+    the image, the Deployment and the unit all turn it off."""
+    deployment_flags = flag_values(tagwired_container(k8s_object("Deployment", "tagwired"))["args"])
+    unit_flags = flag_values(unit_command()[1:])
+    image_flags = flag_values(image_command()[1:])
+    for where, flags in (
+        ("the image", image_flags),
+        ("the Deployment", deployment_flags),
+        ("the systemd unit", unit_flags),
+    ):
+        assert flags.get("reflection") == "false", f"{where} leaves reflection on"
+
+
 def test_healthcheck_probes_the_metrics_port():
     metrics_port = port_of(flag_values(image_command()[1:])["metrics_listen"])
     for command in (image_healthcheck(), compose()["services"]["tagwired"]["healthcheck"]["test"]):

@@ -145,8 +145,12 @@ def test_reload_without_change(server):
     [
         '{"id": "org:broken", "kind": ',  # invalid JSON
         ZORBLAX,  # the same id twice in one file
+        # A regex Hyperscan rejects (a back-reference): refused at compile time.
+        '{"id": "topic:broken", "kind": "TOPIC", "name": "broken",'
+        ' "rules": [{"regex": "(ab)\\\\1", "weight": 1.0}]}',
+        '{"id": "org:nul", "kind": "ORGANIZATION", "name": "Nul\x00Corp"}',  # a raw NUL byte
     ],
-    ids=["invalid-json", "duplicate-id"],
+    ids=["invalid-json", "duplicate-id", "hyperscan-rejects-regex", "raw-nul"],
 )
 def test_broken_overlay_keeps_the_old_taxonomy(server, taxonomy, line2):
     _, overlay = taxonomy
