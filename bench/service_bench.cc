@@ -40,6 +40,9 @@ ABSL_FLAG(int, concurrency, 2, "client threads (unary) or open streams (stream)"
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "measured time per mode");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "time per mode before measuring");
 ABSL_FLAG(std::string, articles, "examples", "directory of *.txt articles (first line = title)");
+ABSL_FLAG(double, rate, 0,
+          "articles/s to offer in total, spread over the clients (open loop: each sends on a "
+          "fixed schedule); 0 sends as fast as the server takes them (closed loop)");
 
 namespace tagwire {
 namespace {
@@ -89,10 +92,35 @@ void CountOne(Counts& counts, const v1::Article& article, bool ok) {
                          std::memory_order_relaxed);
 }
 
+// Paces one client at its share of --rate: Wait() returns when the next
+// article is due (at once with no rate). The schedule is fixed, so a slow
+// answer is not hidden by sending the next one later.
+class Pacer {
+ public:
+  Pacer() {
+    const double rate = absl::GetFlag(FLAGS_rate);
+    const int clients = std::max(1, absl::GetFlag(FLAGS_concurrency));
+    if (rate > 0) interval_ = absl::Seconds(clients / rate);
+    next_ = absl::Now();
+  }
+  void Wait() {
+    if (interval_ == absl::ZeroDuration()) return;
+    const absl::Duration ahead = next_ - absl::Now();
+    if (ahead > absl::ZeroDuration()) absl::SleepFor(ahead);
+    next_ += interval_;
+  }
+
+ private:
+  absl::Duration interval_ = absl::ZeroDuration();
+  absl::Time next_;
+};
+
 void UnaryClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& counts) {
   v1::TagRequest request;
   v1::TagResponse response;
+  Pacer pacer;
   while (!counts.stop.load(std::memory_order_relaxed)) {
+    pacer.Wait();
     const uint64_t n = counts.next_id.fetch_add(1, std::memory_order_relaxed);
     const v1::Article& article = corpus.articles[n % corpus.articles.size()];
     *request.mutable_article() = article;
@@ -110,7 +138,9 @@ void StreamClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& 
   std::atomic<uint64_t> sent{0};
   std::thread writer([&] {
     v1::TagStreamRequest request;
+    Pacer pacer;
     while (!counts.stop.load(std::memory_order_relaxed)) {
+      pacer.Wait();
       const uint64_t n = counts.next_id.fetch_add(1, std::memory_order_relaxed);
       *request.mutable_article() = corpus.articles[n % corpus.articles.size()];
       request.mutable_article()->set_id(std::to_string(n));
