@@ -263,34 +263,6 @@ class ResultStream(AsyncIterator[Result]):
                 raise input_error
             raise StopAsyncIteration
         return self._input.result(response)
-        try:
-            response = await self._call.read()
-        except grpc.RpcError as error:
-            self._done = True
-            failure = call_error(error, unanswered=self._input.close())
-            raise failure from self._input.take_input_error()
-        except asyncio.CancelledError:
-            if not self._cancelled:
-                raise  # the task itself is being cancelled
-            # grpc.aio's answer to reading a call cancelled by cancel():
-            # the same CallError the sync client raises.
-            self._done = True
-            raise CallError(
-                grpc.StatusCode.CANCELLED, "cancelled by the client", self._input.close()
-            ) from None
-        if response is grpc.aio.EOF:
-            if (local := self._input.local_result()) is not None:
-                return local  # the input's last articles were too large
-            self._done = True
-            if (input_error := self._input.take_input_error()) is not None:
-                raise input_error
-            raise StopAsyncIteration
-        if (local := self._input.local_result()) is not None:
-            # Refused while this response was on its way: it answers a
-            # later article, so it waits for the next call.
-            self._held = response
-            return local
-        return self._input.result(response)
 
     def cancel(self) -> None:
         """Abandons the stream: articles without a result are not processed."""
