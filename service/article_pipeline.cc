@@ -68,15 +68,19 @@ void Deliver(ServiceEnv& env, const v1::Article& article, const v1::TaggedArticl
   if (tagged != nullptr) {
     publisher->Publish(*tagged, std::move(on_stored));
   } else {
-    v1::DeadLetter letter;
-    letter.set_source(article.source());
-    letter.set_id(article.id());
-    letter.set_version(article.version());
-    *letter.mutable_error() = *error;
-    *letter.mutable_article() = article;
-    publisher->PublishDeadLetter(std::move(letter), std::move(on_stored));
+    publisher->PublishDeadLetter(MakeDeadLetter(article, *error), std::move(on_stored));
   }
   if (!wait_for_ack) std::move(done)(absl::OkStatus());
+}
+
+v1::DeadLetter MakeDeadLetter(const v1::Article& article, v1::ArticleError error) {
+  v1::DeadLetter letter;
+  letter.set_source(article.source());
+  letter.set_id(article.id());
+  letter.set_version(article.version());
+  *letter.mutable_error() = std::move(error);
+  *letter.mutable_article() = article;
+  return letter;
 }
 
 v1::ArticleError NotDeliveredError(const absl::Status& status) {

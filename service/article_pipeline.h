@@ -40,6 +40,10 @@ using DeliveryDone = absl::AnyInvocable<void(absl::Status) &&>;
 void Deliver(ServiceEnv& env, const v1::Article& article, const v1::TaggedArticle* tagged,
              const v1::ArticleError* error, bool wait_for_ack, DeliveryDone done);
 
+// The dead letter of `article`, which could not be tagged (or delivered)
+// because of `error`.
+v1::DeadLetter MakeDeadLetter(const v1::Article& article, v1::ArticleError error);
+
 // The error an article is answered with when it was tagged but its result
 // could not be delivered (`status` is Deliver's).
 v1::ArticleError NotDeliveredError(const absl::Status& status);

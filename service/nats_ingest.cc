@@ -7,10 +7,12 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "core/status_macros.h"
 #include "core/strings.h"
 #include "google/protobuf/util/json_util.h"
 #include "service/article_pipeline.h"
 #include "service/log.h"
+#include "service/nats_connect.h"
 #include "service/proto_convert.h"
 
 namespace tagwire {
@@ -21,8 +23,6 @@ constexpr int kFetchBatch = 64;
 constexpr int64_t kFetchWaitMs = 500;
 // How soon an article whose result could not be stored is delivered again.
 constexpr int64_t kNakDelayMs = 1000;
-
-std::string NatsError(natsStatus status) { return natsStatus_GetText(status); }
 
 // Decodes the article a broker message carries; false if it carries none.
 bool DecodeArticle(natsMsg* message, v1::Article* article) {
@@ -69,25 +69,14 @@ absl::StatusOr<std::unique_ptr<NatsIngest>> NatsIngest::Create(NatsIngestConfig 
 }
 
 NatsIngest::NatsIngest(NatsIngestConfig config, ServiceEnv* env)
-    : config_(std::move(config)), env_(env) {}
+    : config_(std::move(config)), env_(env), options_(TagOptionsFromProto(v1::TagOptions())) {}
 
 absl::Status NatsIngest::Connect() {
-  natsOptions* options = nullptr;
-  natsStatus status = natsOptions_Create(&options);
-  if (status == NATS_OK) status = natsOptions_SetURL(options, config_.url.c_str());
-  if (status == NATS_OK) status = natsOptions_SetName(options, "tagwired-ingest");
-  if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);
-  if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 250);
-  if (status == NATS_OK) status = natsOptions_SetRetryOnFailedConnect(options, true, nullptr, nullptr);
-  if (status == NATS_OK) {
-    status = natsConnection_Connect(&connection_, options);
-    if (status == NATS_NOT_YET_CONNECTED) status = NATS_OK;  // retried in the background
-  }
-  natsOptions_Destroy(options);
-  if (status == NATS_OK) status = natsConnection_JetStream(&js_, connection_, nullptr);
-  if (status != NATS_OK) {
+  ASSIGN_OR_RETURN(connection_, ConnectNats(config_.url, "tagwired-ingest", /*log_events=*/false));
+  if (const natsStatus status = natsConnection_JetStream(&js_, connection_, nullptr);
+      status != NATS_OK) {
     return absl::InvalidArgumentError(
-        StrCat("NATS ingest connection to ", config_.url, ": ", NatsError(status)));
+        StrCat("NATS ingest JetStream context: ", NatsErrorText(status)));
   }
   return absl::OkStatus();
 }
@@ -127,7 +116,7 @@ bool NatsIngest::Subscribe() {
   if (status != NATS_OK) {
     LogWarning("nats_ingest_subscribe_failed")
         .Add("consumer", config_.consumer)
-        .Add("error", StrCat(NatsError(status), error != 0 ? StrCat(" (", error, ")") : ""));
+        .Add("error", NatsErrorText(status, error));
     subscription_ = nullptr;
     return false;
   }
@@ -170,7 +159,7 @@ void NatsIngest::Run() {
         Handle(message);
       }
     } else if (status != NATS_TIMEOUT) {
-      LogWarning("nats_ingest_fetch_failed").Add("error", NatsError(status));
+      LogWarning("nats_ingest_fetch_failed").Add("error", NatsErrorText(status));
       if (error == JSConsumerNotFoundErr) {
         // Deleted under us: make it again. Messages fetched through the old
         // subscription still need it for their acks, so it is kept.
@@ -215,8 +204,7 @@ void NatsIngest::Handle(natsMsg* message) {
     }
     auto tagged = std::make_shared<v1::TaggedArticle>();
     std::optional<v1::ArticleError> error =
-        TagArticle(*env_, tagger, env_->taxonomy.Get(), article,
-                   TagOptionsFromProto(v1::TagOptions()), arrival, tagged.get());
+        TagArticle(*env_, tagger, env_->taxonomy.Get(), article, options_, arrival, tagged.get());
     if (error) tagged.reset();
     auto input = std::make_shared<v1::Article>(std::move(article));
     Deliver(*env_, *input, tagged.get(), error ? &*error : nullptr, /*wait_for_ack=*/true,
@@ -224,14 +212,8 @@ void NatsIngest::Handle(natsMsg* message) {
               if (tagged != nullptr && IsPermanent(status)) {
                 // The result can never be stored (too large for the broker):
                 // record the article as a dead letter instead of retrying.
-                v1::DeadLetter letter;
-                letter.set_source(input->source());
-                letter.set_id(input->id());
-                letter.set_version(input->version());
-                *letter.mutable_error() = NotDeliveredError(status);
-                *letter.mutable_article() = *input;
                 env_->publisher->PublishDeadLetter(
-                    std::move(letter),
+                    MakeDeadLetter(*input, NotDeliveredError(status)),
                     [this, message](absl::Status dead) { Finish(message, dead, nullptr); });
                 return;
               }

@@ -96,6 +96,7 @@ class NatsIngest {
 
   const NatsIngestConfig config_;
   ServiceEnv* const env_;
+  const absl::StatusOr<TagOptions> options_;  // the server's defaults, for every article
   __natsConnection* connection_ = nullptr;
   __jsCtx* js_ = nullptr;
   __natsSubscription* subscription_ = nullptr;  // only the fetch thread touches it

@@ -7,7 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/status_macros.h"
 #include "core/strings.h"
+#include "service/nats_connect.h"
 #include "service/log.h"
 #include "service/proto_convert.h"
 
@@ -16,8 +18,6 @@ namespace {
 
 // Room left in a message for its headers, below the broker's max_payload.
 constexpr int64_t kHeaderRoom = 4096;
-
-std::string NatsError(natsStatus status) { return natsStatus_GetText(status); }
 
 // A publish the library refuses this way will be refused every time.
 bool IsPermanent(natsStatus status) {
@@ -28,12 +28,12 @@ absl::Status PermanentError(natsStatus status) {
   if (status == NATS_MAX_PAYLOAD) {
     return absl::ResourceExhaustedError("the message is larger than the broker's max_payload");
   }
-  return absl::InternalError(StrCat("NATS publish: ", NatsError(status)));
+  return absl::InternalError(StrCat("NATS publish: ", NatsErrorText(status)));
 }
 
 absl::Status ToStatus(natsStatus status, std::string_view what) {
   if (status == NATS_OK) return absl::OkStatus();
-  return absl::UnavailableError(StrCat(what, ": ", NatsError(status)));
+  return absl::UnavailableError(StrCat(what, ": ", NatsErrorText(status)));
 }
 
 // Names of the concept kinds an article has tags of, for routing headers.
@@ -103,7 +103,7 @@ struct NatsCallbacks {
     }
     std::string text = error != nullptr && error->ErrText != nullptr
                            ? std::string(error->ErrText)
-                           : (error != nullptr ? NatsError(error->Err) : "no acknowledgment");
+                           : (error != nullptr ? NatsErrorText(error->Err) : "no acknowledgment");
     // The broker answered with an error of its own (message too large, wrong
     // stream…): sending it again cannot help. Timeouts, no responders (no
     // stream for the subject yet, or a broker restarting) and a missing
@@ -116,9 +116,6 @@ struct NatsCallbacks {
                                                   error->ErrCode == JSStreamNotFoundErr);
     gate->publisher->OnAck(message, outcome, false, std::move(text), stream_gone);
   }
-  static void Connected(natsConnection*, void*) { LogInfo("nats_connected"); }
-  static void Disconnected(natsConnection*, void*) { LogWarning("nats_disconnected"); }
-  static void Reconnected(natsConnection*, void*) { LogInfo("nats_reconnected"); }
 };
 
 std::string NatsPublisher::MessageId(const v1::TaggedArticle& tagged) {
@@ -144,32 +141,7 @@ NatsPublisher::NatsPublisher(NatsPublisherConfig config)
 }
 
 absl::Status NatsPublisher::Start() {
-  natsOptions* options = nullptr;
-  natsStatus status = natsOptions_Create(&options);
-  if (status == NATS_OK) status = natsOptions_SetServers(options, nullptr, 0);
-  if (status == NATS_OK) status = natsOptions_SetURL(options, config_.url.c_str());
-  if (status == NATS_OK) status = natsOptions_SetMaxReconnect(options, -1);  // forever
-  if (status == NATS_OK) status = natsOptions_SetReconnectWait(options, 250);
-  if (status == NATS_OK) status = natsOptions_SetReconnectBufSize(options, 64 << 20);
-  if (status == NATS_OK) {
-    status = natsOptions_SetRetryOnFailedConnect(options, true, &NatsCallbacks::Connected, this);
-  }
-  if (status == NATS_OK) {
-    status = natsOptions_SetDisconnectedCB(options, &NatsCallbacks::Disconnected, this);
-  }
-  if (status == NATS_OK) {
-    status = natsOptions_SetReconnectedCB(options, &NatsCallbacks::Reconnected, this);
-  }
-  if (status == NATS_OK) {
-    status = natsConnection_Connect(&connection_, options);
-    // Not connected yet is fine: the library keeps trying in the background.
-    if (status == NATS_NOT_YET_CONNECTED) status = NATS_OK;
-  }
-  natsOptions_Destroy(options);
-  if (status != NATS_OK) {
-    return absl::InvalidArgumentError(
-        StrCat("NATS connection to ", config_.url, ": ", NatsError(status)));
-  }
+  ASSIGN_OR_RETURN(connection_, ConnectNats(config_.url, "tagwired", /*log_events=*/true));
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = absl::ToInt64Milliseconds(config_.ack_wait);
@@ -178,7 +150,7 @@ absl::Status NatsPublisher::Start() {
   // Our own bound (max_pending) applies before the library's; resends must
   // never stall inside the library's callback thread.
   js_options.PublishAsync.MaxPending = static_cast<int64_t>(config_.max_pending) * 4;
-  status = natsConnection_JetStream(&js_, connection_, &js_options);
+  const natsStatus status = natsConnection_JetStream(&js_, connection_, &js_options);
   if (status != NATS_OK) return ToStatus(status, "NATS JetStream context");
   maintainer_ = std::thread([this] { Maintain(); });
   return absl::OkStatus();
@@ -216,7 +188,7 @@ absl::StatusOr<natsMsg*> NatsPublisher::NewMessage(
   }
   if (status != NATS_OK) {
     natsMsg_Destroy(message);
-    return absl::InternalError(StrCat("building the NATS message: ", NatsError(status)));
+    return absl::InternalError(StrCat("building the NATS message: ", NatsErrorText(status)));
   }
   return message;
 }
@@ -439,7 +411,7 @@ bool NatsPublisher::EnsureStream() {
   if (status != NATS_OK && status != NATS_NOT_FOUND) {
     LogWarning("nats_stream_unavailable")
         .Add("stream", config_.stream)
-        .Add("error", StrCat(NatsError(status), error != 0 ? StrCat(" (", error, ")") : ""));
+        .Add("error", NatsErrorText(status, error));
   }
   jsStreamInfo_Destroy(info);
   return status == NATS_OK;
