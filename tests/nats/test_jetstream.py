@@ -238,36 +238,36 @@ def test_broker_kill9_and_restart_mid_stream(start_server, broker):
     assert_exactly_once(broker.stored(TAGGED), {f"test:a{i}:1" for i in range(total)})
 
 
-def test_sigterm_mid_stream_loses_nothing_acknowledged(start_server, broker):
-    """SIGTERM while a stream is busy: every article answered OK before the
-    stream ends is on the broker. The client resends everything it has no OK
-    for (and, to be sure, the last 100 it has) to a new tagwired: each article
-    is stored exactly once."""
+def stop_mid_stream_then_resend(start_server, broker, source: str, stop):
+    """Streams 3,000 articles to a tagwired and calls stop(server) after 800
+    answers. Checks that the call fails UNAVAILABLE and that every article
+    answered OK is on the broker; then resends everything without an OK (and,
+    to be sure, the last 100 OKs) to a new tagwired, and checks that each
+    article is stored exactly once. Returns the stopped server."""
     broker.start()
     first = start_server(**nats_flags(broker))
     total = 3000
-    articles = [article(i, source="term") for i in range(total)]
+    articles = [article(i, source=source) for i in range(total)]
     answered_ok: list[str] = []
     call = first.tagging().TagStream(stream_requests(articles), timeout=120)
 
-    def terminate():
+    def stop_after_800():
         wait_until(lambda: len(answered_ok) >= 800, timeout=60, what="800 answers")
-        first.send_signal(signal.SIGTERM)
+        stop(first)
 
-    terminator = threading.Thread(target=terminate)
-    terminator.start()
+    stopper = threading.Thread(target=stop_after_800)
+    stopper.start()
     try:
         with pytest.raises(grpc.RpcError) as raised:
             for response in call:
                 if response.HasField("tagged_article"):
                     answered_ok.append(response.id)
     finally:
-        terminator.join()
-    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert first.wait_exit() == 0
-    assert len(answered_ok) < total, "the stream finished before SIGTERM; nothing was tested"
+        stopper.join()
+    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE, raised.value
+    assert len(answered_ok) < total, "the stream finished before the stop; nothing was tested"
     stored = set(ids_of(broker.stored(TAGGED)))
-    missing = {f"term:{i}:1" for i in answered_ok} - stored
+    missing = {f"{source}:{i}:1" for i in answered_ok} - stored
     assert not missing, f"answered OK but not stored: {sorted(missing)[:5]}"
 
     second = start_server(**nats_flags(broker))
@@ -275,46 +275,24 @@ def test_sigterm_mid_stream_loses_nothing_acknowledged(start_server, broker):
     resend = [a for a in articles if a.id not in done]
     responses = list(second.tagging().TagStream(stream_requests(resend), timeout=120))
     assert all(r.HasField("tagged_article") for r in responses)
-    assert_exactly_once(broker.stored(TAGGED), {f"term:a{i}:1" for i in range(total)})
+    assert_exactly_once(broker.stored(TAGGED), {f"{source}:a{i}:1" for i in range(total)})
+    return first
+
+
+def test_sigterm_mid_stream_loses_nothing_acknowledged(start_server, broker):
+    """SIGTERM while a stream is busy: tagwired drains and exits 0; nothing
+    answered OK is missing, and a resend stores each article once."""
+
+    stopped = stop_mid_stream_then_resend(
+        start_server, broker, "term", lambda server: server.send_signal(signal.SIGTERM)
+    )
+    assert stopped.wait_exit() == 0
 
 
 def test_sigkill_mid_stream_loses_nothing_acknowledged(start_server, broker):
-    """tagwired killed (SIGKILL) while a stream is busy: the client's call
-    fails, every article it had an OK for is on the broker, and resending
-    all the others (plus the last 100 OKs) to a new tagwired stores each
-    article exactly once."""
-    broker.start()
-    first = start_server(**nats_flags(broker))
-    total = 3000
-    articles = [article(i, source="kill") for i in range(total)]
-    answered_ok: list[str] = []
-    call = first.tagging().TagStream(stream_requests(articles), timeout=120)
-
-    def kill():
-        wait_until(lambda: len(answered_ok) >= 800, timeout=60, what="800 answers")
-        first.process.kill()
-
-    killer = threading.Thread(target=kill)
-    killer.start()
-    try:
-        with pytest.raises(grpc.RpcError) as raised:
-            for response in call:
-                if response.HasField("tagged_article"):
-                    answered_ok.append(response.id)
-    finally:
-        killer.join()
-    assert raised.value.code() == grpc.StatusCode.UNAVAILABLE, raised.value
-    assert len(answered_ok) < total, "the stream finished before the kill; nothing was tested"
-    stored = set(ids_of(broker.stored(TAGGED)))
-    missing = {f"kill:{i}:1" for i in answered_ok} - stored
-    assert not missing, f"answered OK but not stored: {sorted(missing)[:5]}"
-
-    second = start_server(**nats_flags(broker))
-    done = set(answered_ok[:-100])
-    resend = [a for a in articles if a.id not in done]
-    responses = list(second.tagging().TagStream(stream_requests(resend), timeout=120))
-    assert all(r.HasField("tagged_article") for r in responses)
-    assert_exactly_once(broker.stored(TAGGED), {f"kill:a{i}:1" for i in range(total)})
+    """tagwired killed (SIGKILL) while a stream is busy: nothing answered OK
+    is missing, and a resend stores each article once."""
+    stop_mid_stream_then_resend(start_server, broker, "kill", lambda server: server.process.kill())
 
 
 def test_fire_and_forget_mode_answers_before_the_pub_ack(start_server, broker):
