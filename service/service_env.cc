@@ -38,8 +38,8 @@ grpc::Status Authorizer::Check(const grpc::CallbackServerContext& context) const
   return grpc::Status::OK;
 }
 
-grpc::Status ServiceEnv::AdmitStream(const grpc::CallbackServerContext& context) {
-  grpc::Status status = Admission(context);
+grpc::Status ServiceEnv::AdmitStream(const grpc::CallbackServerContext& context, Call call) {
+  grpc::Status status = Admission(context, call);
   if (!status.ok()) return status;
   int open = open_streams_.load(std::memory_order_relaxed);
   while (open < limits.max_streams) {
@@ -54,7 +54,8 @@ grpc::Status ServiceEnv::AdmitStream(const grpc::CallbackServerContext& context)
 
 void ServiceEnv::ReleaseStreamSlot() { open_streams_.fetch_sub(1, std::memory_order_relaxed); }
 
-grpc::Status ServiceEnv::Admission(const grpc::CallbackServerContext& context) const {
+grpc::Status ServiceEnv::Admission(const grpc::CallbackServerContext& context,
+                                   Call call) const {
   grpc::Status status = authorizer.Check(context);
   if (!status.ok()) return status;
   if (draining.load(std::memory_order_acquire)) {
@@ -65,11 +66,7 @@ grpc::Status ServiceEnv::Admission(const grpc::CallbackServerContext& context) c
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "the taxonomy is still loading; retry shortly");
   }
-  return grpc::Status::OK;
-}
-
-grpc::Status ServiceEnv::DownstreamAdmission() const {
-  if (publisher != nullptr && !publisher->Ready()) {
+  if (call == Call::kBringsArticles && publisher != nullptr && !publisher->Ready()) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         "the NATS broker that results are published to is unavailable; retry "
                         "with backoff (health says NOT_SERVING until it is back)");

@@ -75,19 +75,20 @@ struct ServiceEnv {
   // Unary Tag calls submitted to the pool and not yet finished.
   std::atomic<int> unary_in_flight{0};
 
+  // Whether a call brings articles to tag (Tag, TagStream) or not
+  // (Subscribe): only the former wait for the broker their results go to.
+  enum class Call { kBringsArticles, kOther };
+
   // Admission() for a streaming call, which also takes one of the
   // max_streams slots (RESOURCE_EXHAUSTED if none is free). On OK the caller
   // must ReleaseStreamSlot() when the call is done.
-  grpc::Status AdmitStream(const grpc::CallbackServerContext& context);
+  grpc::Status AdmitStream(const grpc::CallbackServerContext& context, Call call);
   void ReleaseStreamSlot();
 
   // The status for a call that arrives when no new work is taken (shutdown)
-  // or cannot be served yet (no taxonomy); OK otherwise.
-  grpc::Status Admission(const grpc::CallbackServerContext& context) const;
-
-  // For calls that bring articles: UNAVAILABLE while the broker that their
-  // results go to cannot take them; OK otherwise (or with no broker).
-  grpc::Status DownstreamAdmission() const;
+  // or cannot be served yet (no taxonomy; for kBringsArticles, a NATS broker
+  // that cannot take results now); OK otherwise.
+  grpc::Status Admission(const grpc::CallbackServerContext& context, Call call) const;
 
  private:
   std::atomic<int> open_streams_{0};

@@ -20,7 +20,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::SubscribeResp
                    const v1::SubscribeRequest& request)
       : env_(env), filter_(request.filter()) {
     // Admission first: an unauthenticated caller learns nothing about its filter.
-    grpc::Status admission = env_->AdmitStream(*context);
+    grpc::Status admission = env_->AdmitStream(*context, ServiceEnv::Call::kOther);
     if (admission.ok()) {
       if (const absl::Status valid = ValidateFilter(filter_); !valid.ok()) {
         env_->ReleaseStreamSlot();

@@ -30,13 +30,7 @@ class TagStreamReactor final
       public DrainableStream {
  public:
   TagStreamReactor(ServiceEnv* env, grpc::CallbackServerContext* context) : env_(env) {
-    grpc::Status admission = env_->AdmitStream(*context);  // auth and draining first
-    if (admission.ok()) {
-      if (grpc::Status downstream = env_->DownstreamAdmission(); !downstream.ok()) {
-        env_->ReleaseStreamSlot();
-        admission = std::move(downstream);
-      }
-    }
+    const grpc::Status admission = env_->AdmitStream(*context, ServiceEnv::Call::kBringsArticles);
     if (!admission.ok()) {
       finish_called_ = true;
       Finish(admission);
@@ -332,8 +326,7 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
   // Counted before the draining check, so a shutdown that begins now waits
   // for this call or this call sees the shutdown.
   const int in_flight = env->unary_in_flight.fetch_add(1) + 1;
-  grpc::Status admission = env->Admission(*context);
-  if (admission.ok()) admission = env->DownstreamAdmission();
+  grpc::Status admission = env->Admission(*context, ServiceEnv::Call::kBringsArticles);
   if (admission.ok() && in_flight > env->limits.max_unary_in_flight) {
     admission = grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
