@@ -277,8 +277,7 @@ absl::Status TagwireServer::StartMetrics(const std::string& address) {
   });
   // For probes that cannot speak gRPC: 200 while serving, 503 otherwise.
   metrics_server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& response) {
-    const bool serving = env_.taxonomy.Get() != nullptr && !env_.draining.load() &&
-                         (env_.publisher == nullptr || env_.publisher->Ready());
+    const bool serving = Serving();
     response.status = serving ? 200 : 503;
     response.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain");
   });
@@ -313,6 +312,11 @@ void TagwireServer::SetHealth(bool serving) {
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus(serving);  // "" and every service
   health->SetServingStatus(kLivenessHealthService, true);
+}
+
+bool TagwireServer::Serving() {
+  absl::MutexLock lock(&health_mutex_);
+  return serving_ && !env_.draining.load();
 }
 
 void TagwireServer::UpdateHealth() {

@@ -126,6 +126,8 @@ class TagwireServer {
   // Sets health (and logs a change) from the taxonomy, the drain and the
   // broker: SERVING only when all three allow it.
   void UpdateHealth();
+  // What readiness says now (for /healthz, the same as gRPC health).
+  bool Serving();
   // Sets readiness ("" and each service) to `serving`, liveness to SERVING.
   void SetHealth(bool serving);
   void WatchBroker();  // health_thread_: follows the broker's state

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -86,6 +87,15 @@ def assert_exactly_once(stored: list[StoredMessage], expected_ids: set[str]) -> 
 def health_status(server, service: str = "") -> int:
     request = health_pb2.HealthCheckRequest(service=service)
     return server.health().Check(request, timeout=RPC_TIMEOUT).status
+
+
+def healthz(server) -> int:
+    """The HTTP status of /healthz: 200 serving, 503 not."""
+    try:
+        with urllib.request.urlopen(f"http://{server.metrics_address}/healthz", timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def metrics_text(server) -> str:
@@ -189,6 +199,7 @@ def test_broker_down_at_start_then_up(start_server, broker):
     # alive, though: a liveness probe must not restart it over the broker.
     assert health_status(server) == health_pb2.HealthCheckResponse.NOT_SERVING
     assert health_status(server, "liveness") == health_pb2.HealthCheckResponse.SERVING
+    assert healthz(server) == 503
     with pytest.raises(grpc.RpcError) as raised:
         server.tagging().Tag(tagging_service_pb2.TagRequest(article=article(0)), timeout=5)
     assert raised.value.code() == grpc.StatusCode.UNAVAILABLE
@@ -201,6 +212,7 @@ def test_broker_down_at_start_then_up(start_server, broker):
     broker.start()  # recovers by itself
     server.wait_event("serving", timeout=30)
     assert health_status(server) == health_pb2.HealthCheckResponse.SERVING
+    assert healthz(server) == 200
     server.tagging().Tag(tagging_service_pb2.TagRequest(article=article(2)), timeout=RPC_TIMEOUT)
     assert ids_of(broker.stored(TAGGED)) == ["test:a2:1"]  # the refused ones were never stored
 
