@@ -184,7 +184,6 @@ class TagStreamReactor final
     std::optional<v1::ArticleError> error =
         TagArticle(*env_, tagger, slot->taxonomy, slot->article, slot->options, slot->arrival,
                    slot->response.mutable_tagged_article());
-    slot->taxonomy.reset();
     if (error) *slot->response.mutable_error() = std::move(*error);
     const v1::TagStreamResponse& response = slot->response;
     Deliver(*env_, slot->article,
