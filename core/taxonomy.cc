@@ -436,6 +436,12 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
   absl::flat_hash_set<std::string> suppressed_here;  // until defined again
   std::string_view rest = contents;
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 BOM
+  if (rest.substr(0, 2) == "\xFF\xFE" || rest.substr(0, 2) == "\xFE\xFF") {
+    // Otherwise reported as a NUL byte, which hides the cause.
+    return LineParser(name, file_index, 1)
+        .Error("UTF-16 byte-order mark: taxonomy files must be UTF-8 "
+               "(convert with: iconv -f UTF-16 -t UTF-8)");
+  }
   uint32_t line_number = 0;
   while (!rest.empty()) {
     ++line_number;

@@ -136,6 +136,16 @@ TEST(TaxonomyTest, AcceptsBomCrlfBlankLinesAndMissingFinalNewline) {
   EXPECT_EQ(taxonomy->Describe(taxonomy->concepts()[1].location), "crlf.jsonl:5");
 }
 
+TEST(TaxonomyTest, Utf16FileIsRejectedAsUtf16) {
+  for (const std::string_view bom : {"\xFF\xFE", "\xFE\xFF"}) {
+    auto taxonomy = BuildTaxonomy(StrCat(bom, "{"), "utf16.jsonl");
+    ASSERT_FALSE(taxonomy.ok());
+    EXPECT_EQ(taxonomy.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(taxonomy.status().message(),
+                HasSubstr("utf16.jsonl:1: UTF-16 byte-order mark: taxonomy files must be UTF-8"));
+  }
+}
+
 TEST(TaxonomyTest, ErrorLineNumbersCountBlankAndCrlfLines) {
   TaxonomyBuilder builder;
   const absl::Status status = builder.AddLayer(

@@ -48,6 +48,11 @@ START_TIMEOUT = 30.0
 RPC_TIMEOUT = 20.0
 EXIT_TIMEOUT = 20.0
 
+# A command prefix (ServerFactory's `prefix`) that runs tagwired without
+# CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so a mode-000 file is unreadable
+# to it even when the tests run as root.
+NO_FILE_PERMISSION_OVERRIDE = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
 # Channel options shared by every test channel: no client-side size limits
 # (the server's limits are what is tested) and a private subchannel pool, so
 # channels with different credentials never share a connection.
@@ -132,8 +137,8 @@ class Tagwired:
     from their main thread; the log reader threads only append to the log
     under `_cond`."""
 
-    def __init__(self, binary: str, args: list[str]):
-        self.args = [binary, *args]
+    def __init__(self, binary: str, args: list[str], prefix: list[str] | None = None):
+        self.args = [*(prefix or []), binary, *args]
         self.lines: list[str] = []  # every stderr line, decoded (guarded by _cond)
         self.events: list[dict] = []  # every stderr line that is a JSON object
         self.stdout_lines: list[str] = []
@@ -500,8 +505,12 @@ class ServerFactory:
         self.cache = cache
         self.servers: list[Tagwired] = []
 
-    def __call__(self, wait: bool = True, **flags: Any) -> Tagwired:
-        server = Tagwired(self.binary, server_args(flags, self.cache))
+    def __call__(
+        self, wait: bool = True, prefix: list[str] | None = None, **flags: Any
+    ) -> Tagwired:
+        """Starts tagwired with `flags`, run through the command `prefix` if
+        given (such as setpriv); waits until it serves unless `wait` is False."""
+        server = Tagwired(self.binary, server_args(flags, self.cache), prefix)
         self.servers.append(server)
         if wait:
             server.wait_ready()

@@ -10,7 +10,7 @@ import threading
 
 import grpc
 import pytest
-from conftest import RPC_TIMEOUT, STARTER_TAXONOMY, ResponseStream
+from conftest import NO_FILE_PERMISSION_OVERRIDE, RPC_TIMEOUT, STARTER_TAXONOMY, ResponseStream
 from tagwire.v1 import admin_service_pb2, article_pb2, tagging_service_pb2
 
 BODY = (
@@ -189,3 +189,94 @@ def test_broken_overlay_keeps_the_old_taxonomy(server, taxonomy, line2):
         assert server.stats().failed_reloads == failed_before + 2
     finally:
         write_atomically(overlay, [ZORBLAX, QUUXIFER, FROBNITZ])
+
+
+def test_failed_reloads_under_traffic_lose_nothing(start_server, tmp_path):
+    """A stream keeps tagging, all of it with the old taxonomy, while the
+    overlay is broken in every way a reload can meet (and the server cannot
+    override file permissions); then a good overlay in BOM + CRLF form is
+    taken, and the stream ends OK with nothing failed."""
+    base, overlay = tmp_path / "base.jsonl", tmp_path / "overlay.jsonl"
+    shutil.copy(STARTER_TAXONOMY, base)
+    write_atomically(overlay, [ZORBLAX])
+    server = start_server(prefix=NO_FILE_PERMISSION_OVERRIDE, taxonomy=f"{base},{overlay}")
+    v0 = server.taxonomy_version()
+    before = server.stats()
+
+    def write_bytes(content):
+        def apply():
+            overlay.unlink(missing_ok=True)
+            overlay.write_bytes(content)
+
+        return apply
+
+    def unreadable():
+        write_atomically(overlay, [ZORBLAX, QUUXIFER])
+        overlay.chmod(0)
+
+    broken = {
+        "invalid-json": write_bytes(ZORBLAX.encode() + b'\n{"id": "org:broken", "kind": \n'),
+        "truncated": write_bytes(ZORBLAX.encode()[:25]),
+        "duplicate-id": write_bytes(f"{ZORBLAX}\n{ZORBLAX}\n".encode()),
+        "raw-nul": write_bytes(ZORBLAX.encode() + b"\n" + QUUXIFER.encode().replace(b"I", b"\0")),
+        "utf-16": write_bytes(b"\xff\xfe" + ZORBLAX.encode("utf-16-le")),
+        "hyperscan-rejects-regex": write_bytes(
+            b'{"id": "topic:broken", "kind": "TOPIC", "name": "broken",'
+            b' "rules": [{"regex": "(ab)\\\\1", "weight": 1.0}]}\n'
+        ),
+        "unreadable": unreadable,
+        "missing": lambda: overlay.unlink(),
+    }
+
+    stop = threading.Event()
+
+    def endless():
+        i = 0
+        while not stop.is_set():
+            yield tagging_service_pb2.TagStreamRequest(
+                article=article_pb2.Article(id=f"f{i}", body=BODY)
+            )
+            i += 1
+
+    stub = server.tagging()
+    stream = ResponseStream(lambda: stub.TagStream(endless(), timeout=120))
+    responses = [stream.recv() for _ in range(20)]
+    refusals = {}
+    for name, apply in broken.items():
+        apply()
+        with pytest.raises(grpc.RpcError) as raised:
+            reload(server)
+        refusals[name] = (raised.value.code(), raised.value.details())
+        responses.extend(stream.recv() for _ in range(20))  # tagging goes on meanwhile
+
+    # Fixed, in BOM + CRLF form, with one more concept: taken.
+    overlay.unlink(missing_ok=True)
+    overlay.write_bytes(b"\xef\xbb\xbf" + f"{ZORBLAX}\r\n{QUUXIFER}\r\n".encode())
+    v1 = reload(server).taxonomy.version
+    while responses[-1].tagged_article.taxonomy_version != v1:
+        responses.append(stream.recv())
+    stop.set()
+    responses.extend(stream.drain(timeout=30))
+    assert stream.code == grpc.StatusCode.OK, stream.details
+
+    for name, (code, details) in refusals.items():
+        assert "overlay.jsonl" in details, (name, details)
+        expected = {
+            "unreadable": grpc.StatusCode.PERMISSION_DENIED,
+            "missing": grpc.StatusCode.NOT_FOUND,
+        }.get(name, grpc.StatusCode.INVALID_ARGUMENT)
+        assert code == expected, (name, code, details)
+        if name not in ("unreadable", "missing"):
+            assert "overlay.jsonl:" in details, (name, details)  # with the line
+    assert "overlay.jsonl:1: UTF-16 byte-order mark" in refusals["utf-16"][1]
+    assert [r.sequence for r in responses] == list(range(len(responses)))
+    versions = [r.tagged_article.taxonomy_version for r in responses]
+    assert all(r.WhichOneof("result") == "tagged_article" for r in responses)
+    switch = versions.index(v1)
+    assert set(versions[:switch]) == {v0} and set(versions[switch:]) == {v1}
+    assert switch >= 20 * (len(broken) + 1), "the failed reloads were not under traffic"
+    assert all("org:quuxifer" in concepts(r) for r in responses[switch:])
+    after = server.stats()
+    assert after.failed_reloads - before.failed_reloads == len(broken)
+    assert after.articles_failed == before.articles_failed
+    print(f"{len(responses)} articles tagged across {len(broken)} failed reloads, 0 failed")

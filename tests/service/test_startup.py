@@ -5,7 +5,7 @@ import time
 
 import grpc
 import pytest
-from conftest import RPC_TIMEOUT, STARTER_TAXONOMY, ServerExited
+from conftest import NO_FILE_PERMISSION_OVERRIDE, RPC_TIMEOUT, STARTER_TAXONOMY, ServerExited
 from tagwire.v1 import admin_service_pb2, article_pb2, tagging_service_pb2
 
 BODY = b"Leaders met in Paris and Berlin on Monday."
@@ -42,6 +42,94 @@ def test_missing_taxonomy_file_is_refused(start_server, tmp_path):
     missing = tmp_path / "no-such-taxonomy.jsonl"
     stderr = start_failing(start_server, taxonomy=missing)
     assert "no-such-taxonomy.jsonl" in stderr, stderr
+
+
+ACME = b'{"id": "org:acme", "kind": "ORGANIZATION", "name": "Acme Widgets"}'
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (ACME + b"\n" + ACME + b"\n", "bad.jsonl:2: duplicate id 'org:acme' (first defined at"),
+        (
+            ACME + b'\n{"id": "org:nul", "kind": "ORGANIZATION", "name": "Nul\x00Corp"}\n',
+            "bad.jsonl:2: NUL byte at column",
+        ),
+        (
+            ACME + b'\n{"id": "org:nul", "kind": "ORGANIZATION", "name": "Nul\\u0000Corp"}\n',
+            "bad.jsonl:2: name contains a NUL",
+        ),
+        # A back-reference: valid JSON, a valid regex, but not one Hyperscan compiles.
+        (
+            ACME + b'\n{"id": "topic:x", "kind": "TOPIC", "name": "x",'
+            b' "rules": [{"regex": "(ab)\\\\1", "weight": 1.0}]}\n',
+            "rejected by Hyperscan",
+        ),
+        (ACME + b"\n" + ACME[:30], "bad.jsonl:2:"),  # truncated: the last line cut short
+        (
+            b"\xff\xfe" + ACME.decode().encode("utf-16-le") + b"\n",
+            "bad.jsonl:1: UTF-16 byte-order mark",
+        ),  # UTF-16
+    ],
+    ids=[
+        "duplicate-id",
+        "raw-nul",
+        "escaped-nul",
+        "hyperscan-rejects-regex",
+        "truncated",
+        "utf-16",
+    ],
+)
+def test_malformed_taxonomy_at_start_names_file_and_line(start_server, tmp_path, content, expected):
+    """Each is refused within 15 s, non-zero, with the file and line; nothing
+    is served from a taxonomy tagwired could not read whole."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(content)
+    stderr = start_failing(start_server, taxonomy=f"{STARTER_TAXONOMY},{bad}")
+    assert expected in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\xef\xbb\xbf" + ACME.replace(b", ", b",\r\n").replace(b",\r\n", b", ") + b"\r\n",
+        b"\n\n" + ACME + b"\n\n\n",
+        ACME,  # no final newline
+        b"\xef\xbb\xbf\r\n" + ACME + b"\r\n\r\n",
+    ],
+    ids=["bom-crlf", "blank-lines", "no-final-newline", "bom-blank-crlf"],
+)
+def test_tolerated_taxonomy_forms_start_and_tag(start_server, tmp_path, content):
+    overlay = tmp_path / "overlay.jsonl"
+    overlay.write_bytes(content)
+    server = start_server(taxonomy=f"{STARTER_TAXONOMY},{overlay}")
+    found = {
+        t.concept_id for t in tag(server, body=b"Acme Widgets opened in Paris.").tagged_article.tags
+    }
+    assert {"org:acme", "geo:2988507"} <= found, found
+
+
+def test_empty_overlay_file_starts_with_the_base_taxonomy(start_server, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    server = start_server(taxonomy=f"{STARTER_TAXONOMY},{empty}")
+    assert "geo:2988507" in {t.concept_id for t in tag(server).tagged_article.tags}
+
+
+def test_unreadable_taxonomy_file_is_refused(start_server, tmp_path):
+    unreadable = tmp_path / "unreadable.jsonl"
+    unreadable.write_bytes(ACME + b"\n")
+    unreadable.chmod(0)
+    server = start_server(
+        wait=False,
+        prefix=NO_FILE_PERMISSION_OVERRIDE,
+        taxonomy=f"{STARTER_TAXONOMY},{unreadable}",
+    )
+    with pytest.raises(ServerExited):
+        server.wait_event("serving", timeout=15)
+    assert server.wait_exit(5) != 0
+    stderr = server.stderr_text()
+    assert "unreadable.jsonl" in stderr and "ermission denied" in stderr, stderr
 
 
 def test_unknown_flag_is_refused(start_server):
