@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <new>
 
 #include "absl/container/flat_hash_map.h"
 #include "core/strings.h"
@@ -33,6 +34,12 @@ bool StartsWithCapital(std::string_view text) {
 
 std::string CompileErrorMessage(const hs_compile_error_t* error) {
   return error != nullptr && error->message != nullptr ? error->message : "unknown error";
+}
+
+// Hyperscan reports running out of memory as a compile error (HS_COMPILER_ERROR
+// with this message) that names no expression of its own.
+bool IsOutOfMemory(const hs_compile_error_t* error) {
+  return CompileErrorMessage(error) == "Unable to allocate memory.";
 }
 
 }  // namespace
@@ -166,6 +173,10 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
           static_cast<unsigned>(literals_.size()), HS_MODE_BLOCK, nullptr, &db, &raw_error);
       CompileErrorPtr error(raw_error);
       if (result != HS_SUCCESS) {
+        if (IsOutOfMemory(error.get())) {
+          return absl::ResourceExhaustedError(StrCat("Hyperscan ran out of memory compiling ",
+                                                     literals_.size(), " literals"));
+        }
         std::string where;
         if (error && error->expression >= 0) {
           const PatternTarget& target = *targets_begin(error->expression);
@@ -244,6 +255,26 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> LoadAndCompileTaxonomy(
+    absl::Span<const std::string> files, const CompileOptions& options) {
+  absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> compiled;
+  // Every allocation of a load is owned by this call, so unwinding frees them
+  // and the caller has memory to report the failure with.
+  try {
+    absl::StatusOr<Taxonomy> taxonomy = LoadTaxonomyFiles(files);
+    if (!taxonomy.ok()) return taxonomy.status();
+    compiled = CompiledTaxonomy::Compile(*std::move(taxonomy), options);
+  } catch (const std::bad_alloc&) {
+    compiled = absl::ResourceExhaustedError("out of memory");
+  }
+  if (compiled.status().code() != absl::StatusCode::kResourceExhausted) return compiled;
+  std::string names;
+  for (const std::string& file : files) names += (names.empty() ? "" : ", ") + file;
+  return absl::ResourceExhaustedError(StrCat(compiled.status().message(),
+                                             " loading and compiling the taxonomy (", names,
+                                             "): give it more memory, or use fewer aliases"));
 }
 
 }  // namespace tagwire

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "core/hyperscan_handles.h"
 #include "core/taxonomy.h"
 
@@ -127,6 +128,12 @@ class CompiledTaxonomy {
   bool cache_written_ = false;
   std::string cache_status_;
 };
+
+// Loads the taxonomy `files` (LoadTaxonomyFiles) and compiles it. Running out
+// of memory on the way is ResourceExhausted naming the files, not a crash:
+// at start that is a clear refusal, at reload the old taxonomy keeps serving.
+absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> LoadAndCompileTaxonomy(
+    absl::Span<const std::string> files, const CompileOptions& options = {});
 
 }  // namespace tagwire
 

@@ -191,10 +191,9 @@ int ExitCodeFor(const absl::Status& status) {
 
 absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> LoadAndCompile(const CommandLine& line,
                                                                       bool verbose) {
-  ASSIGN_OR_RETURN(Taxonomy taxonomy, LoadTaxonomyFiles(line.taxonomy_files));
   CompileOptions options;
   options.cache_dir = line.cache_dir.value_or(DefaultCacheDir());
-  ASSIGN_OR_RETURN(auto compiled, CompiledTaxonomy::Compile(std::move(taxonomy), options));
+  ASSIGN_OR_RETURN(auto compiled, LoadAndCompileTaxonomy(line.taxonomy_files, options));
   if (verbose) std::cerr << "tagwire: " << compiled->cache_status() << "\n";
   return compiled;
 }
@@ -403,14 +402,9 @@ std::set<std::string> LoadCommonWords() {
 }
 
 int RunCheckTaxonomy(const CommandLine& line) {
-  absl::StatusOr<Taxonomy> taxonomy = LoadTaxonomyFiles(line.taxonomy_files);
-  if (!taxonomy.ok()) {
-    std::cerr << taxonomy.status().message() << "\n";
-    return ExitCodeFor(taxonomy.status());
-  }
   // Compiling checks regexes with Hyperscan (no cache: this is a check).
   absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> compiled =
-      CompiledTaxonomy::Compile(*std::move(taxonomy));
+      LoadAndCompileTaxonomy(line.taxonomy_files);
   if (!compiled.ok()) {
     std::cerr << compiled.status().message() << "\n";
     return ExitCodeFor(compiled.status());

@@ -42,10 +42,9 @@ absl::StatusOr<TaxonomyManager::LoadOutcome> TaxonomyManager::Load() {
   if (previous != nullptr) outcome.previous_version = previous->version();
   const TaxonomyHolder::Loader load_and_compile =
       [this]() -> absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> {
-    ASSIGN_OR_RETURN(Taxonomy taxonomy, LoadTaxonomyFiles(files_));
     CompileOptions options;
     options.cache_dir = cache_dir_;
-    return CompiledTaxonomy::Compile(std::move(taxonomy), options);
+    return LoadAndCompileTaxonomy(files_, options);
   };
   ASSIGN_OR_RETURN(outcome.taxonomy, holder_->Reload(load_and_compile));
   outcome.duration = absl::Now() - start;

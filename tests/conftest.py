@@ -69,6 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=str(ROOT / "build" / "service" / "tagwired"),
         help="path of the tagwired binary under test (default: build/service/tagwired)",
     )
+    parser.addoption(
+        "--synthetic-taxonomy",
+        default=str(ROOT / "build" / "bench" / "synthetic-taxonomy"),
+        help="path of the synthetic taxonomy generator used by tests/large "
+        "(default: build/bench/synthetic-taxonomy)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -470,6 +476,12 @@ def tagwired_binary(pytestconfig: pytest.Config) -> str:
             "(build it: ninja -C build tagwired, or pass --tagwired)"
         )
     return binary
+
+
+@pytest.fixture(scope="session")
+def synthetic_taxonomy(pytestconfig: pytest.Config) -> str:
+    """The synthetic taxonomy generator (bench/synthetic_taxonomy.cc)."""
+    return str(Path(pytestconfig.getoption("--synthetic-taxonomy")).resolve())
 
 
 @pytest.fixture(scope="session")
