@@ -10,6 +10,30 @@
 #include "service/proto_convert.h"
 
 namespace tagwire {
+namespace {
+
+// Remembers the article's identity (RecentArticles); returns its error if the
+// same identity was sent recently with other content.
+std::optional<v1::ArticleError> CheckConflict(ServiceEnv& env, const v1::Article& article,
+                                              absl::Time arrival) {
+  if (env.recent_articles == nullptr) return std::nullopt;
+  const RecentArticles::Verdict verdict = env.recent_articles->Remember(article, arrival);
+  if (verdict.seen != RecentArticles::Seen::kConflict) return std::nullopt;
+  return MakeArticleError(
+      v1::ERROR_REASON_CONFLICT, absl::StatusCode::kAlreadyExists,
+      StrCat("source '", article.source(), "' id '", article.id(), "' version ",
+             article.version(), " was sent ",
+             absl::FormatDuration(absl::Trunc(arrival - verdict.first_seen, absl::Milliseconds(1))),
+             " ago with a different title or body, which stands; send a correction as version ",
+             article.version() + 1));
+}
+
+// The article was not accepted after all: another content may take its identity.
+void ForgetArticle(ServiceEnv& env, const v1::Article& article) {
+  if (env.recent_articles != nullptr) env.recent_articles->Forget(article);
+}
+
+}  // namespace
 
 std::optional<v1::ArticleError> TagArticle(
     ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
@@ -27,16 +51,23 @@ std::optional<v1::ArticleError> TagArticle(
     absl::StatusOr<TagResult> result =
         tagger.Tag(taxonomy, ArticleTextFromProto(article), *options, env.limits.tag_limits);
     if (result.ok()) {
-      TaggedArticleToProto(article, *result, out);
-      env.metrics.RecordTagged(bytes, absl::Now() - arrival);
-      return std::nullopt;
+      // Checked once the article is known to be valid, so a bad article gets
+      // its own reason. Remember() is atomic: of two different contents sent
+      // at once, the first to get here stands.
+      error = CheckConflict(env, article, arrival);
+      if (!error) {
+        TaggedArticleToProto(article, *result, out);
+        env.metrics.RecordTagged(bytes, absl::Now() - arrival);
+        return std::nullopt;
+      }
+    } else {
+      error = ArticleErrorFromStatus(result.status());
     }
-    error = ArticleErrorFromStatus(result.status());
     if (error->reason() == v1::ERROR_REASON_INTERNAL) {
       LogError("tag_failed")
           .Add("source", article.source())
           .Add("id", article.id())
-          .Add("error", ToStd(result.status().message()));
+          .Add("error", error->message());
     }
   }
   env.metrics.RecordFailed(bytes, error->reason());
@@ -83,7 +114,9 @@ v1::DeadLetter MakeDeadLetter(const v1::Article& article, v1::ArticleError error
   return letter;
 }
 
-v1::ArticleError NotDeliveredError(const absl::Status& status) {
+v1::ArticleError NotDeliveredError(ServiceEnv& env, const v1::Article& article,
+                                   const absl::Status& status) {
+  ForgetArticle(env, article);
   // Too large for the broker will not get better by resending; the rest may.
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return MakeArticleError(v1::ERROR_REASON_NOT_DELIVERED, status.code(),

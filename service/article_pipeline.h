@@ -22,8 +22,10 @@
 
 namespace tagwire {
 
-// Tags one article: checks its options and identity, tags it with `taxonomy`
-// (the snapshot current when the article arrived) and records metrics.
+// Tags one article: checks its options and id, tags it with `taxonomy`
+// (the snapshot current when the article arrived), checks that its identity
+// was not sent recently with other content (ERROR_REASON_CONFLICT), and
+// records metrics.
 // Returns nullopt with the result in `out`, or the article's error.
 std::optional<v1::ArticleError> TagArticle(
     ServiceEnv& env, Tagger& tagger, const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
@@ -44,9 +46,11 @@ void Deliver(ServiceEnv& env, const v1::Article& article, const v1::TaggedArticl
 // because of `error`.
 v1::DeadLetter MakeDeadLetter(const v1::Article& article, v1::ArticleError error);
 
-// The error an article is answered with when it was tagged but its result
-// could not be delivered (`status` is Deliver's).
-v1::ArticleError NotDeliveredError(const absl::Status& status);
+// The error `article` is answered with when it was tagged but its result
+// could not be delivered (`status` is Deliver's). Forgets its identity, so a
+// resend with other content is not a conflict: the first was never stored.
+v1::ArticleError NotDeliveredError(ServiceEnv& env, const v1::Article& article,
+                                   const absl::Status& status);
 
 }  // namespace tagwire
 

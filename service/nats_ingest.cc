@@ -213,7 +213,7 @@ void NatsIngest::Handle(natsMsg* message) {
                 // The result can never be stored (too large for the broker):
                 // record the article as a dead letter instead of retrying.
                 env_->publisher->PublishDeadLetter(
-                    MakeDeadLetter(*input, NotDeliveredError(status)),
+                    MakeDeadLetter(*input, NotDeliveredError(*env_, *input, status)),
                     [this, message](absl::Status dead) { Finish(message, dead, nullptr); });
                 return;
               }

@@ -140,6 +140,9 @@ absl::Status ValidateOptions(const ServerOptions& options) {
   if (limits.max_in_flight_per_stream < 1) {
     return absl::InvalidArgumentError("--max_in_flight must be >= 1");
   }
+  if (limits.conflict_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--conflict_window must be >= 0 (0 turns it off)");
+  }
   if (limits.subscriber_queue < 1) {
     return absl::InvalidArgumentError("--subscriber_queue must be >= 1");
   }
@@ -194,6 +197,11 @@ absl::Status TagwireServer::Build(const ServerOptions& options) {
   int workers = options.worker_threads;
   if (workers <= 0) workers = std::max(1u, std::thread::hardware_concurrency());
   env_.pool = std::make_unique<WorkerPool>(workers);
+  if (options.limits.conflict_window > absl::ZeroDuration() &&
+      options.limits.conflict_window_articles > 0) {
+    env_.recent_articles = std::make_unique<RecentArticles>(
+        options.limits.conflict_window_articles, options.limits.conflict_window);
+  }
   env_.taxonomy_manager = std::make_unique<TaxonomyManager>(
       options.taxonomy_files, options.cache_dir, &env_.taxonomy, &env_.metrics);
 

@@ -13,11 +13,13 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "core/tagger.h"
 #include "core/taxonomy_holder.h"
 #include "grpcpp/grpcpp.h"
 #include "service/metrics.h"
 #include "service/nats_publisher.h"
+#include "service/recent_articles.h"
 #include "service/stream_registry.h"
 #include "service/subscription_hub.h"
 #include "service/taxonomy_manager.h"
@@ -41,6 +43,11 @@ struct ServiceLimits {
   size_t subscriber_queue = 1024;
   // Article size and match limits (core/tagger.h).
   TagLimits tag_limits;
+  // How long, and for how many articles, identities are remembered to tell a
+  // conflicting resend (same source/id/version, other content) from a retry
+  // (RecentArticles). Either 0 turns the check off.
+  absl::Duration conflict_window = absl::Minutes(10);
+  size_t conflict_window_articles = 100000;
 };
 
 // Checks the bearer token of a call. An empty token disables the check.
@@ -64,6 +71,8 @@ struct ServiceEnv {
   StreamRegistry subscriptions;
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<TaxonomyManager> taxonomy_manager;
+  // Identities of recently accepted articles (conflicts); null when off.
+  std::unique_ptr<RecentArticles> recent_articles;
   // Publishes results to NATS JetStream (--nats_url); null when not set.
   std::unique_ptr<NatsPublisher> publisher;
   // Answer an article only once the broker has stored its result

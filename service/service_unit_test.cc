@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "service/log.h"
 #include "service/metrics.h"
+#include "service/recent_articles.h"
 #include "service/server.h"
 #include "service/subscription_hub.h"
 #include "service/worker_pool.h"
@@ -114,6 +115,77 @@ TEST(ServiceMetrics, RendersCountersAndCumulativeHistogram) {
   EXPECT_NE(text.find("tagwire_taxonomy_info{version=\"0123456789abcdef\"} 1\n"),
             std::string::npos);
   EXPECT_EQ(metrics.RenderPrometheus("").find("tagwire_taxonomy_info{"), std::string::npos);
+}
+
+v1::Article MakeArticle(std::string source, std::string id, int64_t version, std::string body) {
+  v1::Article article;
+  article.set_source(std::move(source));
+  article.set_id(std::move(id));
+  article.set_version(version);
+  article.set_body(std::move(body));
+  return article;
+}
+
+using Seen = RecentArticles::Seen;
+const absl::Time kStart = absl::FromUnixSeconds(1'800'000'000);
+
+TEST(RecentArticles, SameContentIsAResendOtherContentAConflict) {
+  RecentArticles recent(100, absl::Minutes(10));
+  const v1::Article first = MakeArticle("afp", "a1", 0, "Paris");
+  EXPECT_EQ(recent.Remember(first, kStart).seen, Seen::kNew);
+  v1::Article resend = first;
+  (*resend.mutable_metadata())["desk"] = "world";  // not tagged: not content
+  resend.set_language("en");
+  EXPECT_EQ(recent.Remember(resend, kStart + absl::Seconds(1)).seen, Seen::kSame);
+  const RecentArticles::Verdict other =
+      recent.Remember(MakeArticle("afp", "a1", 0, "Berlin"), kStart + absl::Seconds(2));
+  EXPECT_EQ(other.seen, Seen::kConflict);
+  EXPECT_EQ(other.first_seen, kStart);
+  v1::Article retitled = first;
+  retitled.set_title("Paris");
+  EXPECT_EQ(recent.Remember(retitled, kStart).seen, Seen::kConflict);
+  // The first content stands.
+  EXPECT_EQ(recent.Remember(first, kStart + absl::Seconds(3)).seen, Seen::kSame);
+}
+
+TEST(RecentArticles, AnotherVersionOrSourceIsAnotherArticle) {
+  RecentArticles recent(100, absl::Minutes(10));
+  EXPECT_EQ(recent.Remember(MakeArticle("afp", "a1", 0, "Paris"), kStart).seen, Seen::kNew);
+  EXPECT_EQ(recent.Remember(MakeArticle("afp", "a1", 1, "Berlin"), kStart).seen, Seen::kNew);
+  EXPECT_EQ(recent.Remember(MakeArticle("dpa", "a1", 0, "Berlin"), kStart).seen, Seen::kNew);
+  // Length-prefixed keys: ("a:b", "c") is not ("a", "b:c").
+  EXPECT_EQ(recent.Remember(MakeArticle("a:b", "c", 0, "x"), kStart).seen, Seen::kNew);
+  EXPECT_EQ(recent.Remember(MakeArticle("a", "b:c", 0, "y"), kStart).seen, Seen::kNew);
+  EXPECT_EQ(recent.size(), 5u);
+}
+
+TEST(RecentArticles, ForgottenAfterTheWindowOrPastTheCapacity) {
+  RecentArticles recent(3, absl::Minutes(10));
+  EXPECT_EQ(recent.Remember(MakeArticle("s", "old", 0, "x"), kStart).seen, Seen::kNew);
+  EXPECT_EQ(recent.Remember(MakeArticle("s", "old", 0, "y"), kStart + absl::Minutes(10)).seen,
+            Seen::kNew);  // the window has passed: new again
+  for (const char* id : {"b", "c", "d"}) {
+    recent.Remember(MakeArticle("s", id, 0, "x"), kStart + absl::Minutes(11));
+  }
+  EXPECT_EQ(recent.size(), 3u);  // "old" pushed out by capacity
+  EXPECT_EQ(recent.Remember(MakeArticle("s", "old", 0, "z"), kStart + absl::Minutes(11)).seen,
+            Seen::kNew);
+  EXPECT_EQ(recent.Remember(MakeArticle("s", "d", 0, "other"), kStart + absl::Minutes(11)).seen,
+            Seen::kConflict);
+}
+
+TEST(RecentArticles, ForgetLetsAnotherContentTakeTheIdentity) {
+  RecentArticles recent(2, absl::Minutes(10));
+  const v1::Article first = MakeArticle("s", "a", 0, "x");
+  const v1::Article second = MakeArticle("s", "a", 0, "y");
+  recent.Remember(first, kStart);
+  recent.Forget(second);  // not the remembered content: no effect
+  EXPECT_EQ(recent.Remember(second, kStart).seen, Seen::kConflict);
+  recent.Forget(first);
+  EXPECT_EQ(recent.Remember(second, kStart + absl::Seconds(1)).seen, Seen::kNew);
+  // The forgotten arrival leaving the queue does not take the new entry with it.
+  recent.Remember(MakeArticle("s", "b", 0, "x"), kStart + absl::Seconds(2));
+  EXPECT_EQ(recent.Remember(first, kStart + absl::Seconds(2)).seen, Seen::kConflict);
 }
 
 TEST(WorkerPool, RunsEveryTaskBeforeItIsDestroyed) {

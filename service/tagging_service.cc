@@ -194,11 +194,13 @@ class TagStreamReactor final
 
   // The article of `slot` is done; `delivered` is the delivery's outcome.
   void Complete(Slot& slot, const absl::Status& delivered) {
+    std::optional<v1::ArticleError> undelivered;
+    if (!delivered.ok()) undelivered = NotDeliveredError(*env_, slot.article, delivered);
     slot.article.Clear();
     slot.taxonomy.reset();
     Update([&] {
-      if (!delivered.ok() && slot.response.has_tagged_article()) {
-        *slot.response.mutable_error() = NotDeliveredError(delivered);
+      if (undelivered && slot.response.has_tagged_article()) {
+        *slot.response.mutable_error() = *std::move(undelivered);
       }
       slot.done = true;
     });
@@ -352,8 +354,10 @@ grpc::ServerUnaryReactor* TaggingServiceImpl::Tag(grpc::CallbackServerContext* c
     const v1::TaggedArticle* tagged = error ? nullptr : &response->tagged_article();
     const v1::ArticleError* failure = error ? &*error : nullptr;
     Deliver(*env, request->article(), tagged, failure, env->wait_for_broker,
-            [env, context, response, reactor, error](absl::Status delivered) mutable {
-              if (!error && !delivered.ok()) error = NotDeliveredError(delivered);
+            [env, context, request, response, reactor, error](absl::Status delivered) mutable {
+              if (!error && !delivered.ok()) {
+                error = NotDeliveredError(*env, request->article(), delivered);
+              }
               if (error) {
                 context->AddTrailingMetadata(kErrorReasonKey, ErrorReasonName(error->reason()));
                 context->AddTrailingMetadata(kArticleErrorKey, error->SerializeAsString());

@@ -15,6 +15,7 @@
 //
 // Exit codes: 0 ok, 2 bad input (usage, taxonomy, or any article rejected),
 // 1 internal error.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -345,6 +346,10 @@ class TagCommand {
     const size_t slash = path.rfind('/');
     article.set_id(ValidUtf8OrReplaced(slash == std::string::npos ? path : path.substr(slash + 1)));
     article.set_source("file");
+    // An edited file is a new version of its article, so tagging it again on
+    // a server is not a CONFLICT with the old content.
+    struct stat status;
+    if (stat(path.c_str(), &status) == 0) article.set_version(status.st_mtime);
     TagOne(article, path);
   }
 

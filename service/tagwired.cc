@@ -51,6 +51,12 @@ ABSL_FLAG(int, max_message_bytes, 8 << 20,
           "RESOURCE_EXHAUSTED. Must exceed --max_article_bytes by 64 KiB");
 ABSL_FLAG(int, subscriber_queue, 1024,
           "results queued per subscriber; a subscriber that falls further behind is ended");
+ABSL_FLAG(absl::Duration, conflict_window, absl::Minutes(10),
+          "how long an article's source/id/version is remembered: sent again with a different "
+          "title or body within it, the article is answered CONFLICT (0 turns this off)");
+ABSL_FLAG(int64_t, conflict_window_articles, 100000,
+          "at most this many identities are remembered for --conflict_window (about 100 bytes "
+          "each)");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
           "on SIGTERM, how long open streams get to finish before they are cancelled");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS");
@@ -114,6 +120,9 @@ ServerOptions OptionsFromFlags() {
   options.limits.tag_limits.max_article_bytes =
       static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_max_article_bytes)));
   options.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.limits.conflict_window = absl::GetFlag(FLAGS_conflict_window);
+  options.limits.conflict_window_articles =
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_conflict_window_articles)));
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);

@@ -137,18 +137,23 @@ def test_plain_text_is_read_as_the_cpp_cli_reads_it(server, tmp_path, tagwired_b
     assert cpp.returncode == 0, cpp.stderr
     ours, theirs = json_lines(python.stdout)[0], json_lines(cpp.stdout)[0]
     assert ours["tags"] == theirs["tags"]
+    # Identity: the file's name, version its modification time (int64 is a
+    # JSON string).
+    identity = ("file", "story.txt", str(int(story.stat().st_mtime)))
+    assert (ours["source"], ours["id"], ours["version"]) == identity
+    assert (theirs["source"], theirs["id"], theirs["version"]) == identity
     assert ours["titleBytes"] == theirs["titleBytes"] and ours["bodyBytes"] == theirs["bodyBytes"]
 
 
 def test_tag_files_in_order_with_kind_filter(server, tmp_path):
-    text = tmp_path / "story.txt"
+    text = tmp_path / "summit.txt"
     text.write_text("Summit in Kyiv\nNATO ministers met in Kyiv on Tuesday.\n")
     jsonl = tmp_path / "more.jsonl"
     jsonl.write_text(json.dumps({"id": "j1", "body": "The ECB met in Frankfurt."}) + "\n")
     done = cli("tag", str(text), str(jsonl), "--kind", "LOCATION", target=server.address)
     assert done.returncode == 0, done.stderr
     out = json_lines(done.stdout)
-    assert [o["id"] for o in out] == ["story.txt", "j1"]
+    assert [o["id"] for o in out] == ["summit.txt", "j1"]
     assert [t["conceptId"] for t in out[0]["tags"]] == ["geo:703448"]
     assert out[0]["tags"][0]["inTitle"] is True
     assert [t["conceptId"] for t in out[1]["tags"]] == ["geo:2925533"]
@@ -156,9 +161,32 @@ def test_tag_files_in_order_with_kind_filter(server, tmp_path):
     assert missing.returncode == 2 and b"nope.txt: No such file" in missing.stderr
 
 
+def test_an_edited_file_is_a_new_version_and_a_changed_line_a_conflict(server, tmp_path):
+    story = tmp_path / "edited.txt"
+    story.write_text("Summit\nNATO ministers met in Kyiv.\n")
+    assert cli("tag", str(story), target=server.address).returncode == 0
+    assert cli("tag", str(story), target=server.address).returncode == 0  # unchanged: a resend
+    story.write_text("Summit\nNATO ministers met in Riga.\n")
+    mtime = story.stat().st_mtime + 2  # a later edit, whatever the clock's resolution
+    os.utime(story, (mtime, mtime))
+    edited = cli("tag", str(story), target=server.address)
+    assert edited.returncode == 0, edited.stderr
+    assert json_lines(edited.stdout)[0]["version"] == str(int(mtime))
+
+    line = {"id": "cli-conflict", "body": "NATO ministers met in Kyiv."}
+    assert (
+        cli("stream", stdin=json.dumps(line).encode() + b"\n", target=server.address).returncode
+        == 0
+    )
+    line["body"] = "NATO ministers met in Riga."
+    conflict = cli("stream", stdin=json.dumps(line).encode() + b"\n", target=server.address)
+    assert conflict.returncode == 2
+    assert b"<stdin>:1: cli-conflict: CONFLICT: " in conflict.stderr, conflict.stderr
+
+
 def test_progress_bar_on_request(server):
     stdin = b"".join(
-        json.dumps({"id": f"p{i}", "body": "Kyiv"}).encode() + b"\n" for i in range(50)
+        json.dumps({"id": f"progress{i}", "body": "Kyiv"}).encode() + b"\n" for i in range(50)
     )
     done = cli("stream", "--progress", stdin=stdin, target=server.address)
     assert done.returncode == 0, done.stderr

@@ -183,6 +183,17 @@ def test_tag_raises_article_error_with_reason(start_module_server, kwargs, reaso
     assert isinstance(error, tagwire.TagwireError)
 
 
+def test_a_conflicting_resend_raises_article_error_conflict(server):
+    with tagwire.Client(server.address) as client:
+        client.tag("NATO met in Kyiv.", id="py-conflict", source="s", version=2)
+        client.tag("NATO met in Kyiv.", id="py-conflict", source="s", version=2)  # a resend
+        with pytest.raises(tagwire.ArticleError) as caught:
+            client.tag("NATO met in Riga.", id="py-conflict", source="s", version=2)
+        assert caught.value.reason == tagwire.ErrorReason.CONFLICT
+        assert caught.value.code == grpc.StatusCode.ALREADY_EXISTS
+        assert client.tag("NATO met in Riga.", id="py-conflict", source="s", version=3).tags
+
+
 def test_tag_options(server):
     body = "The New York Times reported from Kyiv on NATO."
     with tagwire.Client(server.address) as client:

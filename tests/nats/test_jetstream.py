@@ -163,9 +163,23 @@ def test_results_and_dead_letters_are_stored_with_ids_and_headers(start_server, 
     # Sent again (a client retry): answered again, stored once.
     server.tagging().Tag(tagging_service_pb2.TagRequest(article=article(0)), timeout=RPC_TIMEOUT)
     assert ids_of(broker.stored(TAGGED)).count("test:a0:1") == 1
+    # Sent again with another body: a conflict, not a silent duplicate. The
+    # first content stays the stored result; the second is a dead letter.
+    changed = article(0)
+    changed.body = b"A different story about Berlin."
+    with pytest.raises(grpc.RpcError) as raised:
+        server.tagging().Tag(tagging_service_pb2.TagRequest(article=changed), timeout=RPC_TIMEOUT)
+    assert raised.value.code() == grpc.StatusCode.ALREADY_EXISTS
+    stored = [m for m in broker.stored(TAGGED) if m.msg_id == "test:a0:1"]
+    assert len(stored) == 1 and tagging_pb2.TaggedArticle.FromString(stored[0].data) == on_broker
+    conflict = [m for m in broker.stored(DEAD) if m.msg_id == "dead:test:a0:1"]
+    assert len(conflict) == 1
+    letter = error_pb2.DeadLetter.FromString(conflict[0].data)
+    assert letter.error.reason == error_pb2.ERROR_REASON_CONFLICT and letter.article == changed
+
     text = metrics_text(server)
     assert 'tagwire_nats_published_total{outcome="duplicate"} 1' in text
-    assert "tagwire_nats_dead_letters_total 2" in text
+    assert "tagwire_nats_dead_letters_total 3" in text
     assert "tagwire_nats_connected 1" in text
 
 

@@ -262,6 +262,96 @@ def test_stream_per_article_errors(server, examples):
         assert delta == bad.count(reason), reason
 
 
+# ---------------------------------------------------------------------------
+# The same article twice: a resend, or a conflict
+
+
+def tag_unary(server, request_article):
+    request = tagging_service_pb2.TagRequest(article=request_article)
+    return server.tagging().Tag(request, timeout=RPC_TIMEOUT).tagged_article
+
+
+def test_same_identity_with_other_content_is_a_conflict(server):
+    before = server.stats()
+    first = article("conflict-1", source="wire", version=3)
+    assert tag_unary(server, first).id == "conflict-1"
+    assert tag_unary(server, first).id == "conflict-1"  # a resend: answered again
+    resent = article("conflict-1", source="wire", version=3, language="en")
+    resent.metadata["desk"] = "world"  # not tagged, so not content
+    assert tag_unary(server, resent).tags
+
+    for changed in (
+        article("conflict-1", source="wire", version=3, body=b"Leaders met in Rome."),
+        article("conflict-1", source="wire", version=3, title=b"Summit"),
+    ):
+        with pytest.raises(grpc.RpcError) as raised:
+            tag_unary(server, changed)
+        error = raised.value
+        assert error.code() == grpc.StatusCode.ALREADY_EXISTS, error.details()
+        trailers = dict(error.trailing_metadata() or ())
+        assert trailers.get("tagwire-error-reason") == "CONFLICT", trailers
+        article_error = error_pb2.ArticleError.FromString(trailers["tagwire-article-error-bin"])
+        assert article_error.reason == error_pb2.ERROR_REASON_CONFLICT
+        assert article_error.code == grpc.StatusCode.ALREADY_EXISTS.value[0]
+        assert "source 'wire' id 'conflict-1' version 3 was sent" in article_error.message
+        assert "send a correction as version 4" in article_error.message
+
+    # The first content stands; a new version, or another source, is another article.
+    assert tag_unary(server, first).tags
+    assert tag_unary(server, article("conflict-1", source="wire", version=4, body=b"Rome.")).id
+    assert tag_unary(server, article("conflict-1", source="other", version=3, body=b"Rome.")).id
+    after = server.stats()
+    assert after.failures_by_reason["CONFLICT"] - before.failures_by_reason["CONFLICT"] == 2
+
+
+def test_conflict_on_a_stream_is_answered_in_its_place(server):
+    sent = [
+        article("conflict-s1"),
+        article("conflict-s1"),
+        article("conflict-s1", body=b"Leaders met in Rome."),
+        article("conflict-s2", body=b"Leaders met in Rome."),
+        # Invalid, so it never takes the identity: the valid one after it is new.
+        article("conflict-s3", body=b"Paris \xff"),
+        article("conflict-s3"),
+    ]
+    call = server.tagging().TagStream(
+        iter(tagging_service_pb2.TagStreamRequest(article=a) for a in sent), timeout=60
+    )
+    responses = list(call)
+    assert call.code() == grpc.StatusCode.OK
+    outcome = [
+        r.tagged_article.id
+        if r.WhichOneof("result") == "tagged_article"
+        else reason_name(r.error.reason)
+        for r in responses
+    ]
+    assert outcome == [
+        "conflict-s1",
+        "conflict-s1",
+        "CONFLICT",
+        "conflict-s2",
+        "BODY_NOT_UTF8",
+        "conflict-s3",
+    ]
+    assert responses[2].error.code == grpc.StatusCode.ALREADY_EXISTS.value[0]
+
+
+def test_conflict_window_zero_turns_the_check_off(start_server):
+    server = start_server(conflict_window="0s")
+    assert tag_unary(server, article("off")).id
+    assert tag_unary(server, article("off", body=b"Leaders met in Rome.")).id
+
+
+def test_conflict_window_bounds_what_is_remembered(start_server):
+    server = start_server(conflict_window_articles=2)
+    assert tag_unary(server, article("w1")).id
+    with pytest.raises(grpc.RpcError):
+        tag_unary(server, article("w1", body=b"Rome."))
+    assert tag_unary(server, article("w2")).id and tag_unary(server, article("w3")).id
+    # w1 was pushed out by two newer identities: its next content is new.
+    assert tag_unary(server, article("w1", body=b"Rome.")).id
+
+
 def test_invalid_stream_options_end_the_stream(server):
     requests = [
         tagging_service_pb2.TagStreamRequest(options=tagging_pb2.TagOptions(min_score=3.0)),

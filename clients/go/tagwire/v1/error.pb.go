@@ -65,6 +65,12 @@ const (
 	// protobuf bytes or (with Content-Type: application/json) proto3 JSON.
 	// INVALID_ARGUMENT (3).
 	ErrorReason_ERROR_REASON_UNDECODABLE ErrorReason = 10
+	// The same source, id and version were sent recently with a different
+	// title or body; the first content stands (and is what was published).
+	// ALREADY_EXISTS (6): send a correction as a new version. A resend with the
+	// same content is not a conflict. Seen within `--conflict_window` by the
+	// server that took the first.
+	ErrorReason_ERROR_REASON_CONFLICT ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
@@ -81,6 +87,7 @@ var (
 		8:  "ERROR_REASON_INVALID_OPTIONS",
 		9:  "ERROR_REASON_NOT_DELIVERED",
 		10: "ERROR_REASON_UNDECODABLE",
+		11: "ERROR_REASON_CONFLICT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":       0,
@@ -94,6 +101,7 @@ var (
 		"ERROR_REASON_INVALID_OPTIONS":   8,
 		"ERROR_REASON_NOT_DELIVERED":     9,
 		"ERROR_REASON_UNDECODABLE":       10,
+		"ERROR_REASON_CONFLICT":          11,
 	}
 )
 
@@ -299,7 +307,7 @@ const file_tagwire_v1_error_proto_rawDesc = "" +
 	"\aversion\x18\x03 \x01(\x03R\aversion\x12.\n" +
 	"\x05error\x18\x04 \x01(\v2\x18.tagwire.v1.ArticleErrorR\x05error\x12-\n" +
 	"\aarticle\x18\x05 \x01(\v2\x13.tagwire.v1.ArticleR\aarticle\x12'\n" +
-	"\x0farticle_omitted\x18\x06 \x01(\bR\x0earticleOmitted*\xe9\x02\n" +
+	"\x0farticle_omitted\x18\x06 \x01(\bR\x0earticleOmitted*\x84\x03\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_REASON_BODY_NOT_UTF8\x10\x01\x12\x1f\n" +
@@ -312,7 +320,8 @@ const file_tagwire_v1_error_proto_rawDesc = "" +
 	"\x1cERROR_REASON_INVALID_OPTIONS\x10\b\x12\x1e\n" +
 	"\x1aERROR_REASON_NOT_DELIVERED\x10\t\x12\x1c\n" +
 	"\x18ERROR_REASON_UNDECODABLE\x10\n" +
-	"B<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3"
+	"\x12\x19\n" +
+	"\x15ERROR_REASON_CONFLICT\x10\vB<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3"
 
 var (
 	file_tagwire_v1_error_proto_rawDescOnce sync.Once

@@ -88,6 +88,7 @@ class ErrorReason(enum.IntEnum):
     INVALID_OPTIONS = 8
     NOT_DELIVERED = 9  # tagged, but the downstream broker did not store it: resend
     UNDECODABLE = 10  # NATS ingest: the message is not an Article
+    CONFLICT = 11  # same source/id/version sent recently with another title or body
 
     @classmethod
     def _missing_(cls, value: object) -> ErrorReason:

@@ -256,7 +256,7 @@ class _Input:
                 except OSError as error:
                     self.bad(str(path), error.strerror or str(error))
                     continue
-                yield self._article(str(path), _plain_text(path, data))
+                yield self._article(str(path), _plain_text(path, data, int(path.stat().st_mtime)))
 
     def _jsonl(self, file: TextIO, name: str) -> Iterator[Article]:
         for number, line in enumerate(file, 1):
@@ -271,14 +271,18 @@ class _Input:
             yield self._article(where, article)
 
 
-def _plain_text(path: Path, data: bytes) -> Article:
+def _plain_text(path: Path, data: bytes, version: int) -> Article:
     """A plain-text article as the C++ CLI reads one: an optional UTF-8 BOM,
     the title on the first line, the body after it (leading blank lines
-    dropped); the id is the file name, undecodable bytes replaced."""
+    dropped); source "file", the id is the file name (undecodable bytes
+    replaced) and the version its modification time in seconds, so an
+    edited file is a new version, not a CONFLICT with the old content."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     title, _, body = data.partition(b"\n")
     article_id = os.fsencode(path.name).decode("utf-8", "replace")
-    return Article(body=body.lstrip(b"\r\n"), title=title.strip(), id=article_id)
+    return Article(
+        body=body.lstrip(b"\r\n"), title=title.strip(), id=article_id, source="file", version=version
+    )
 
 
 def _object(value: Any) -> dict[str, Any]:

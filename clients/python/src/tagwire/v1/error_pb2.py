@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from tagwire.v1 import article_pb2 as tagwire_dot_v1_dot_article__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16tagwire/v1/error.proto\x12\ntagwire.v1\x1a\x18tagwire/v1/article.proto\"V\n\x0c\x41rticleError\x12\'\n\x06reason\x18\x01 \x01(\x0e\x32\x17.tagwire.v1.ErrorReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\x05\"\xa1\x01\n\nDeadLetter\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\'\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x18.tagwire.v1.ArticleError\x12$\n\x07\x61rticle\x18\x05 \x01(\x0b\x32\x13.tagwire.v1.Article\x12\x17\n\x0f\x61rticle_omitted\x18\x06 \x01(\x08*\xe9\x02\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45RROR_REASON_BODY_NOT_UTF8\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_TITLE_NOT_UTF8\x10\x02\x12\x1b\n\x17\x45RROR_REASON_EMPTY_BODY\x10\x03\x12\"\n\x1e\x45RROR_REASON_ARTICLE_TOO_LARGE\x10\x04\x12\x1b\n\x17\x45RROR_REASON_MISSING_ID\x10\x05\x12\"\n\x1e\x45RROR_REASON_TOO_MANY_MENTIONS\x10\x06\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x07\x12 \n\x1c\x45RROR_REASON_INVALID_OPTIONS\x10\x08\x12\x1e\n\x1a\x45RROR_REASON_NOT_DELIVERED\x10\t\x12\x1c\n\x18\x45RROR_REASON_UNDECODABLE\x10\nB<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16tagwire/v1/error.proto\x12\ntagwire.v1\x1a\x18tagwire/v1/article.proto\"V\n\x0c\x41rticleError\x12\'\n\x06reason\x18\x01 \x01(\x0e\x32\x17.tagwire.v1.ErrorReason\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0c\n\x04\x63ode\x18\x03 \x01(\x05\"\xa1\x01\n\nDeadLetter\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\'\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x18.tagwire.v1.ArticleError\x12$\n\x07\x61rticle\x18\x05 \x01(\x0b\x32\x13.tagwire.v1.Article\x12\x17\n\x0f\x61rticle_omitted\x18\x06 \x01(\x08*\x84\x03\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45RROR_REASON_BODY_NOT_UTF8\x10\x01\x12\x1f\n\x1b\x45RROR_REASON_TITLE_NOT_UTF8\x10\x02\x12\x1b\n\x17\x45RROR_REASON_EMPTY_BODY\x10\x03\x12\"\n\x1e\x45RROR_REASON_ARTICLE_TOO_LARGE\x10\x04\x12\x1b\n\x17\x45RROR_REASON_MISSING_ID\x10\x05\x12\"\n\x1e\x45RROR_REASON_TOO_MANY_MENTIONS\x10\x06\x12\x19\n\x15\x45RROR_REASON_INTERNAL\x10\x07\x12 \n\x1c\x45RROR_REASON_INVALID_OPTIONS\x10\x08\x12\x1e\n\x1a\x45RROR_REASON_NOT_DELIVERED\x10\t\x12\x1c\n\x18\x45RROR_REASON_UNDECODABLE\x10\n\x12\x19\n\x15\x45RROR_REASON_CONFLICT\x10\x0b\x42<Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,7 +34,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z:github.com/tagwire/tagwire/clients/go/tagwire/v1;tagwirev1'
   _globals['_ERRORREASON']._serialized_start=317
-  _globals['_ERRORREASON']._serialized_end=678
+  _globals['_ERRORREASON']._serialized_end=705
   _globals['_ARTICLEERROR']._serialized_start=64
   _globals['_ARTICLEERROR']._serialized_end=150
   _globals['_DEADLETTER']._serialized_start=153

@@ -20,6 +20,7 @@ class ErrorReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ERROR_REASON_INVALID_OPTIONS: _ClassVar[ErrorReason]
     ERROR_REASON_NOT_DELIVERED: _ClassVar[ErrorReason]
     ERROR_REASON_UNDECODABLE: _ClassVar[ErrorReason]
+    ERROR_REASON_CONFLICT: _ClassVar[ErrorReason]
 ERROR_REASON_UNSPECIFIED: ErrorReason
 ERROR_REASON_BODY_NOT_UTF8: ErrorReason
 ERROR_REASON_TITLE_NOT_UTF8: ErrorReason
@@ -31,6 +32,7 @@ ERROR_REASON_INTERNAL: ErrorReason
 ERROR_REASON_INVALID_OPTIONS: ErrorReason
 ERROR_REASON_NOT_DELIVERED: ErrorReason
 ERROR_REASON_UNDECODABLE: ErrorReason
+ERROR_REASON_CONFLICT: ErrorReason
 
 class ArticleError(_message.Message):
     __slots__ = ("reason", "message", "code")
