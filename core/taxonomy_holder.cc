@@ -13,7 +13,7 @@ std::shared_ptr<const CompiledTaxonomy> TaxonomyHolder::Get() const {
 
 absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> TaxonomyHolder::Reload(
     const Loader& loader) {
-  absl::MutexLock lock(&reload_mutex_);
+  std::lock_guard<std::mutex> lock(reload_mutex_);
   absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> next = loader();
   if (!next.ok()) return next.status();
   if (*next == nullptr) return absl::InternalError("taxonomy loader returned nothing");

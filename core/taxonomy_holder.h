@@ -12,10 +12,9 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "core/compiled_taxonomy.h"
 
 namespace tagwire {
@@ -40,7 +39,9 @@ class TaxonomyHolder {
   void Set(std::shared_ptr<const CompiledTaxonomy> next);
 
  private:
-  absl::Mutex reload_mutex_;  // serializes Reload; never held by Get()
+  // Serializes Reload; never held by Get(). A std::mutex, not absl::Mutex:
+  // ThreadSanitizer sees its ordering (Debian's abseil is not built with TSan).
+  std::mutex reload_mutex_;
   // Accessed only with std::atomic_load / std::atomic_store.
   std::shared_ptr<const CompiledTaxonomy> current_;
 };
