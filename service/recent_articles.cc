@@ -1,21 +1,21 @@
 #include "service/recent_articles.h"
 
+#include <string>
 #include <tuple>
-#include <utility>
 
 #include "absl/hash/hash.h"
-#include "core/strings.h"
 
 namespace tagwire {
 namespace {
 
-std::string IdentityKey(const v1::Article& article) {
-  // Length-prefixed: source and id may hold any byte, ':' included.
-  return StrCat(article.source().size(), ":", article.source(), article.id().size(), ":",
-                article.id(), ":", article.version());
+// absl::Hash is seeded per process, which is all an in-process table needs.
+// Strings hash with their lengths, so ("a:b", "c") and ("a", "b:c") differ.
+uint64_t IdentityKey(const v1::Article& article) {
+  return absl::Hash<std::tuple<const std::string&, const std::string&, int64_t>>()(
+      std::tuple<const std::string&, const std::string&, int64_t>(article.source(), article.id(),
+                                                                  article.version()));
 }
 
-// In-process only (absl::Hash is seeded per process), which is all this needs.
 uint64_t Fingerprint(const v1::Article& article) {
   return absl::Hash<std::tuple<const std::string&, const std::string&>>()(
       std::tie(article.title(), article.body()));
@@ -27,7 +27,7 @@ RecentArticles::RecentArticles(size_t capacity, absl::Duration window)
     : capacity_(capacity), window_(window) {}
 
 RecentArticles::Verdict RecentArticles::Remember(const v1::Article& article, absl::Time now) {
-  std::string key = IdentityKey(article);
+  const uint64_t key = IdentityKey(article);
   const uint64_t fingerprint = Fingerprint(article);
   absl::MutexLock lock(&mutex_);
   EvictLocked(now);
@@ -37,13 +37,13 @@ RecentArticles::Verdict RecentArticles::Remember(const v1::Article& article, abs
   }
   const uint64_t serial = next_serial_++;
   entries_.emplace(key, Entry{fingerprint, now, serial});
-  arrivals_.push_back({now, std::move(key), serial});
+  arrivals_.push_back({now, key, serial});
   EvictLocked(now);  // over capacity by the one just added
   return {Seen::kNew, now};
 }
 
 void RecentArticles::Forget(const v1::Article& article) {
-  const std::string key = IdentityKey(article);
+  const uint64_t key = IdentityKey(article);
   const uint64_t fingerprint = Fingerprint(article);
   absl::MutexLock lock(&mutex_);
   // The arrival stays queued; its serial no longer matches, so its eviction

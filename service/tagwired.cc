@@ -55,7 +55,7 @@ ABSL_FLAG(absl::Duration, conflict_window, absl::Minutes(10),
           "how long an article's source/id/version is remembered: sent again with a different "
           "title or body within it, the article is answered CONFLICT (0 turns this off)");
 ABSL_FLAG(int64_t, conflict_window_articles, 100000,
-          "at most this many identities are remembered for --conflict_window (about 100 bytes "
+          "at most this many identities are remembered for --conflict_window (about 200 bytes "
           "each)");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
           "on SIGTERM, how long open streams get to finish before they are cancelled");
