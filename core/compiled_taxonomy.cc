@@ -219,9 +219,6 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
       regex_db_.reset(db);
     }
   }
-  literals_.clear();
-  literals_.shrink_to_fit();
-
   hs_scratch_t* scratch = nullptr;
   for (const DatabasePtr* db : {&literal_db_, &regex_db_}) {
     if (*db == nullptr) continue;
@@ -233,6 +230,9 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     if (hs_database_size(db->get(), &size) == HS_SUCCESS) database_bytes_ += size;
   }
   prototype_scratch_.reset(scratch);
+  if (!loaded_from_cache_) RETURN_IF_ERROR(ProbeLiterals());
+  literals_.clear();
+  literals_.shrink_to_fit();
 
   const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - started)
@@ -253,6 +253,27 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     } else {
       StrAppend(&cache_status_, "; cache not written: ", written.message());
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CompiledTaxonomy::ProbeLiterals() const {
+  if (literal_db_ == nullptr) return absl::OkStatus();
+  const auto ignore_matches = [](unsigned, unsigned long long, unsigned long long, unsigned,
+                                 void*) -> int { return 0; };
+  for (uint32_t i = 0; i < literals_.size(); ++i) {
+    const hs_error_t result =
+        hs_scan(literal_db_.get(), literals_[i].data(), static_cast<unsigned>(literals_[i].size()),
+                0, prototype_scratch_.get(), ignore_matches, nullptr);
+    if (result == HS_SUCCESS) continue;
+    const PatternTarget& target = *targets_begin(i);
+    const Concept& owner = taxonomy_.concepts()[target.concept_index];
+    const SourceLocation& where =
+        target.is_rule ? owner.rules[target.item_index].location : owner.location;
+    return absl::InvalidArgumentError(StrCat(
+        taxonomy_.Describe(where), ": '", target.text, "' cannot be matched: Hyperscan fails (error ",
+        result, ") to scan text that contains it. Hyperscan 5.4.0 does so for a literal ending in "
+        "a run of 34 or more of one character; change or remove it"));
   }
   return absl::OkStatus();
 }

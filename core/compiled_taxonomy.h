@@ -104,6 +104,12 @@ class CompiledTaxonomy {
  private:
   CompiledTaxonomy() = default;
   absl::Status Build(const CompileOptions& options);
+  // Scans each literal once with the fresh literal database. Hyperscan 5.4.0
+  // (Debian bookworm's) builds databases that fail to scan text containing
+  // certain literals (one ending in a long run of one character;
+  // intel/hyperscan#303, #353): such an alias is refused here with its
+  // file:line instead of failing every article that mentions it.
+  absl::Status ProbeLiterals() const;
 
   Taxonomy taxonomy_;
   uint64_t generation_ = 0;

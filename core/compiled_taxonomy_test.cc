@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/compiled_cache.h"
+#include "core/tagger.h"
 #include "core/files.h"
 #include "core/strings.h"
 #include "core/tagger.h"
@@ -199,6 +200,30 @@ TEST(CompileTest, RegexThatMatchesEmptyIsRejected) {
   ASSERT_FALSE(compiled.ok());
   EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(compiled.status()), StartsWith("rules.jsonl:1: regex /x*/ rejected"));
+}
+
+// Hyperscan 5.4.0 builds a literal database that fails to scan text holding
+// "abc" + 34 x "t" (found by fuzz/fuzz_fold). Whatever the Hyperscan version,
+// such an alias is either refused with its file:line or tagged: never an
+// article failing with INTERNAL.
+TEST(CompileTest, AliasHyperscanCannotScanIsRefusedOrTagged) {
+  const std::string alias = "abc" + std::string(34, 't');
+  auto compiled = CompileJsonl(
+      StrCat(R"({"id":"org:paris","kind":"ORGANIZATION","name":"Paris Club"})", "\n",
+             R"({"id":"org:x","kind":"ORGANIZATION","name":"X Corp","aliases":[{"text":")", alias,
+             R"(","case":"caseless"}]})"),
+      {}, "runs.jsonl");
+  if (!compiled.ok()) {
+    EXPECT_EQ(compiled.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Message(compiled.status()),
+                StartsWith(StrCat("runs.jsonl:2: '", alias, "' cannot be matched: Hyperscan fails")));
+    return;
+  }
+  Tagger tagger;
+  const std::string body = StrCat("The ", alias, " case and the Paris Club.");
+  auto result = tagger.Tag(*compiled, ArticleText{"", body});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->tags.size(), 2u);
 }
 
 // --- Compiled cache ------------------------------------------------------------
