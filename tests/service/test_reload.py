@@ -53,6 +53,23 @@ def reload(server):
     return server.admin().ReloadTaxonomy(admin_service_pb2.ReloadTaxonomyRequest(), timeout=60)
 
 
+def endless_stream(server, prefix):
+    """A TagStream sending BODY as articles prefix0, prefix1, … until the
+    returned event is set; returns (stream, stop)."""
+    stop = threading.Event()
+
+    def endless():
+        i = 0
+        while not stop.is_set():
+            yield tagging_service_pb2.TagStreamRequest(
+                article=article_pb2.Article(id=f"{prefix}{i}", body=BODY)
+            )
+            i += 1
+
+    stub = server.tagging()
+    return ResponseStream(lambda: stub.TagStream(endless(), timeout=120)), stop
+
+
 def test_reload_under_traffic(server, taxonomy):
     _, overlay = taxonomy
     v0 = server.taxonomy_version()
@@ -64,18 +81,7 @@ def test_reload_under_traffic(server, taxonomy):
     )
     assert [os.path.basename(f) for f in info0.source_files] == ["base.jsonl", "overlay.jsonl"]
 
-    stop = threading.Event()
-
-    def endless():
-        i = 0
-        while not stop.is_set():
-            yield tagging_service_pb2.TagStreamRequest(
-                article=article_pb2.Article(id=f"r{i}", body=BODY)
-            )
-            i += 1
-
-    stub = server.tagging()
-    stream = ResponseStream(lambda: stub.TagStream(endless(), timeout=120))
+    stream, stop = endless_stream(server, "r")
     responses = []
 
     def pull_until(predicate, then=50, limit=200_000):
@@ -228,18 +234,7 @@ def test_failed_reloads_under_traffic_lose_nothing(start_server, tmp_path):
         "missing": lambda: overlay.unlink(),
     }
 
-    stop = threading.Event()
-
-    def endless():
-        i = 0
-        while not stop.is_set():
-            yield tagging_service_pb2.TagStreamRequest(
-                article=article_pb2.Article(id=f"f{i}", body=BODY)
-            )
-            i += 1
-
-    stub = server.tagging()
-    stream = ResponseStream(lambda: stub.TagStream(endless(), timeout=120))
+    stream, stop = endless_stream(server, "f")
     responses = [stream.recv() for _ in range(20)]
     refusals = {}
     for name, apply in broken.items():
