@@ -281,7 +281,11 @@ def _plain_text(path: Path, data: bytes, version: int) -> Article:
     title, _, body = data.partition(b"\n")
     article_id = os.fsencode(path.name).decode("utf-8", "replace")
     return Article(
-        body=body.lstrip(b"\r\n"), title=title.strip(), id=article_id, source="file", version=version
+        body=body.lstrip(b"\r\n"),
+        title=title.strip(),
+        id=article_id,
+        source="file",
+        version=version,
     )
 
 
