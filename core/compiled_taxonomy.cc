@@ -5,6 +5,7 @@
 #include <new>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_join.h"
 #include "core/strings.h"
 #include "core/compiled_cache.h"
 #include "core/files.h"
@@ -291,10 +292,9 @@ absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> LoadAndCompileTaxonomy(
     compiled = absl::ResourceExhaustedError("out of memory");
   }
   if (compiled.status().code() != absl::StatusCode::kResourceExhausted) return compiled;
-  std::string names;
-  for (const std::string& file : files) names += (names.empty() ? "" : ", ") + file;
   return absl::ResourceExhaustedError(StrCat(compiled.status().message(),
-                                             " loading and compiling the taxonomy (", names,
+                                             " loading and compiling the taxonomy (",
+                                             absl::StrJoin(files, ", "),
                                              "): give it more memory, or use fewer aliases"));
 }
 

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "core/compiled_cache.h"
-#include "core/tagger.h"
 #include "core/files.h"
 #include "core/strings.h"
 #include "core/tagger.h"

@@ -220,14 +220,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Tagger* tagger = new Tagger();
   static FoldedView* view = new FoldedView();
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  ArticleText article;
-  const size_t newline = input.find('\n');
-  if (newline == std::string_view::npos) {
-    article.body = input;
-  } else {
-    article.title = input.substr(0, newline);
-    article.body = input.substr(newline + 1);
-  }
+  const ArticleText article = fuzz::SplitArticle(input, '\n');
   const bool title_valid = IsValidUtf8(article.title);
   const bool body_valid = IsValidUtf8(article.body);
   const uint64_t seed = std::hash<std::string_view>()(input);

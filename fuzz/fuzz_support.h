@@ -55,6 +55,14 @@ inline size_t ReferenceUtf16Units(std::string_view text) {
   return units;
 }
 
+// Splits fuzz input into an article: the title before the first `separator`,
+// the body after it (all of it the body when there is none).
+inline ArticleText SplitArticle(std::string_view input, char separator) {
+  const size_t at = input.find(separator);
+  if (at == std::string_view::npos) return ArticleText{{}, input};
+  return ArticleText{input.substr(0, at), input.substr(at + 1)};
+}
+
 inline std::shared_ptr<const CompiledTaxonomy> CompileStarter(const CompileOptions& options = {}) {
   const std::string path = TAGWIRE_DATA_DIR "/starter.jsonl";
   absl::StatusOr<Taxonomy> taxonomy = LoadTaxonomyFiles({path});

@@ -22,15 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.utf16_offsets = (flags & 0x08) != 0;
   options.explain = (flags & 0x10) != 0;
   options.include_mentions = (flags & 0x20) == 0;
-  const std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
-  ArticleText article;
-  const size_t nul = rest.find('\0');
-  if (nul == std::string_view::npos) {
-    article.body = rest;
-  } else {
-    article.title = rest.substr(0, nul);
-    article.body = rest.substr(nul + 1);
-  }
+  const ArticleText article =
+      fuzz::SplitArticle({reinterpret_cast<const char*>(data + 1), size - 1}, '\0');
   TagLimits limits;
   limits.max_article_bytes = 64 << 10;
   absl::StatusOr<TagResult> result = tagger->Tag(taxonomy, article, options, limits);

@@ -28,11 +28,6 @@ std::optional<v1::ArticleError> CheckConflict(ServiceEnv& env, const v1::Article
              article.version() + 1));
 }
 
-// The article was not accepted after all: another content may take its identity.
-void ForgetArticle(ServiceEnv& env, const v1::Article& article) {
-  if (env.recent_articles != nullptr) env.recent_articles->Forget(article);
-}
-
 }  // namespace
 
 std::optional<v1::ArticleError> TagArticle(
@@ -116,7 +111,8 @@ v1::DeadLetter MakeDeadLetter(const v1::Article& article, v1::ArticleError error
 
 v1::ArticleError NotDeliveredError(ServiceEnv& env, const v1::Article& article,
                                    const absl::Status& status) {
-  ForgetArticle(env, article);
+  // Not stored after all: another content may take its identity.
+  if (env.recent_articles != nullptr) env.recent_articles->Forget(article);
   // Too large for the broker will not get better by resending; the rest may.
   if (status.code() == absl::StatusCode::kResourceExhausted) {
     return MakeArticleError(v1::ERROR_REASON_NOT_DELIVERED, status.code(),

@@ -10,15 +10,15 @@ namespace {
 
 // absl::Hash is seeded per process, which is all an in-process table needs.
 // Strings hash with their lengths, so ("a:b", "c") and ("a", "b:c") differ.
+using Identity = std::tuple<const std::string&, const std::string&, int64_t>;
+using Content = std::tuple<const std::string&, const std::string&>;
+
 uint64_t IdentityKey(const v1::Article& article) {
-  return absl::Hash<std::tuple<const std::string&, const std::string&, int64_t>>()(
-      std::tuple<const std::string&, const std::string&, int64_t>(article.source(), article.id(),
-                                                                  article.version()));
+  return absl::Hash<Identity>()(Identity(article.source(), article.id(), article.version()));
 }
 
 uint64_t Fingerprint(const v1::Article& article) {
-  return absl::Hash<std::tuple<const std::string&, const std::string&>>()(
-      std::tie(article.title(), article.body()));
+  return absl::Hash<Content>()(Content(article.title(), article.body()));
 }
 
 }  // namespace
