@@ -29,6 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/hyperscan_handles.h"
@@ -50,6 +52,25 @@ struct PatternTarget {
   bool is_rule;
   CasePolicy case_policy;
   bool starts_upper;  // the alias's first letter is a capital
+};
+
+// What a place is, from its "feature" attribute (the default taxonomy's
+// values: continent, region, country, admin1, city).
+enum class PlaceFeature : uint8_t { kNone, kContinent, kRegion, kCountry, kAdmin1, kCity };
+
+// What resolution (resolver.h) knows about a concept, computed when compiling.
+struct ConceptFacts {
+  // The country concept of a place (itself for a country), or of a person or
+  // organization by its country_code; -1 if none.
+  int32_t country = -1;
+  // The first-level division of a city (itself for an admin1); -1 if none.
+  int32_t admin1 = -1;
+  PlaceFeature feature = PlaceFeature::kNone;
+  // Prominence when nothing in the article decides: about log10(population)/2
+  // for places (3.5 for 10 million people), fixed values for the rest.
+  float prior = 0;
+  // Topic concepts this concept implies (Concept::implies, resolved).
+  std::vector<uint32_t> implies;
 };
 
 class CompiledTaxonomy {
@@ -100,6 +121,12 @@ class CompiledTaxonomy {
   const std::pair<uint32_t, uint32_t>& regex_rule(uint32_t id) const { return regex_rules_[id]; }
   // Index of each concept's broader concept, or -1.
   int32_t broader_index(uint32_t concept_index) const { return broader_[concept_index]; }
+  const ConceptFacts& facts(uint32_t concept_index) const { return facts_[concept_index]; }
+  // True if `word` (folded) is the first word of some PERSON's name: "George"
+  // before "Washington" is a person cue.
+  bool is_given_name(std::string_view folded_word) const {
+    return given_names_.contains(absl::string_view(folded_word.data(), folded_word.size()));
+  }
 
  private:
   CompiledTaxonomy() = default;
@@ -110,6 +137,8 @@ class CompiledTaxonomy {
   // intel/hyperscan#303, #353): such an alias is refused here with its
   // file:line instead of failing every article that mentions it.
   absl::Status ProbeLiterals() const;
+  // Fills facts_ and given_names_.
+  void ComputeFacts(const absl::flat_hash_map<std::string_view, int32_t>& index_by_id);
 
   Taxonomy taxonomy_;
   uint64_t generation_ = 0;
@@ -126,6 +155,8 @@ class CompiledTaxonomy {
   std::vector<PatternTarget> targets_;
   std::vector<std::pair<uint32_t, uint32_t>> regex_rules_;
   std::vector<int32_t> broader_;
+  std::vector<ConceptFacts> facts_;
+  absl::flat_hash_set<std::string> given_names_;
   DatabasePtr literal_db_;
   DatabasePtr regex_db_;
   ScratchPtr prototype_scratch_;

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <zlib.h>
+
 #include "core/strings.h"
 
 namespace tagwire {
@@ -98,6 +100,45 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes
     return absl::UnavailableError(StrCat(path, ": rename failed: ", std::strerror(error)));
   }
   return absl::OkStatus();
+}
+
+bool IsGzip(std::string_view bytes) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+absl::StatusOr<std::string> Gunzip(std::string_view path, std::string_view bytes,
+                                   size_t max_bytes) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
+    return absl::ResourceExhaustedError(StrCat(path, ": cannot start gzip decompression"));
+  }
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  std::string out;
+  int result = Z_OK;
+  while (result == Z_OK) {
+    if (out.size() >= max_bytes) {
+      inflateEnd(&stream);
+      return absl::ResourceExhaustedError(
+          StrCat(path, ": decompresses to more than ", max_bytes, " bytes"));
+    }
+    const size_t chunk = std::min<size_t>(max_bytes - out.size(), std::max<size_t>(bytes.size() * 4, 1 << 16));
+    const size_t old_size = out.size();
+    out.resize(old_size + chunk);
+    stream.next_out = reinterpret_cast<Bytef*>(out.data() + old_size);
+    stream.avail_out = static_cast<uInt>(chunk);
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.resize(old_size + chunk - stream.avail_out);
+    if (result == Z_BUF_ERROR && stream.avail_in == 0) break;  // truncated input
+    if (result == Z_BUF_ERROR) result = Z_OK;                  // needs more room
+  }
+  inflateEnd(&stream);
+  if (result != Z_STREAM_END) {
+    return absl::InvalidArgumentError(
+        StrCat(path, ": corrupt or truncated gzip data", stream.msg ? StrCat(" (", stream.msg, ")") : ""));
+  }
+  return out;
 }
 
 }  // namespace tagwire

@@ -6,6 +6,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_format.h"
+#include "core/resolver.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "core/unicode.h"
@@ -24,6 +25,12 @@ constexpr size_t kDefaultLeadBytes = 600;
 // A topic inherits this share of a narrower topic's score.
 constexpr double kBroaderTopicShare = 0.9;
 constexpr int kMaxBroaderDepth = 8;
+// A demonym mention counts this share of a name mention.
+constexpr double kDemonymShare = 0.5;
+// Topic evidence from each tagged concept that implies the topic.
+constexpr double kImpliedTopicWeight = 1.5;
+// Resolution notes kept per tag in the explanation.
+constexpr size_t kMaxNotes = 3;
 
 absl::Status ArticleError(std::string_view reason, std::string message) {
   absl::Status status = absl::InvalidArgumentError(std::move(message));
@@ -192,26 +199,6 @@ void ResolveOverlaps(OverlapPolicy policy, std::vector<Tagger::Candidate>* candi
   c.resize(out);
 }
 
-// Among candidates with the same span, keeps one concept: the most prominent
-// (largest population, then earliest in the taxonomy).
-void ResolveAmbiguity(const CompiledTaxonomy& taxonomy, std::vector<Tagger::Candidate>* candidates) {
-  std::vector<Tagger::Candidate>& c = *candidates;
-  auto population = [&](size_t k) {
-    return taxonomy.concept_at(c[k].concept_index).attributes.population;
-  };
-  size_t out = 0;
-  for (size_t i = 0; i < c.size();) {
-    const size_t group_end = SpanGroupEnd(c, i);
-    size_t best = i;
-    for (size_t k = i + 1; k < group_end; ++k) {
-      if (population(k) > population(best)) best = k;
-    }
-    c[out++] = c[best];
-    i = group_end;
-  }
-  c.resize(out);
-}
-
 size_t LeadEnd(std::string_view body) {
   // Blank lines before the first paragraph do not end it.
   const size_t text_start = body.find_first_not_of(" \t\n\r\f\v");
@@ -355,9 +342,14 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
   const size_t lead_end = LeadEnd(article.body);
   auto field_text = [&](Field field) { return field == Field::kTitle ? article.title : article.body; };
 
-  // Entities: overlaps, then one concept per span.
+  // Entities: overlaps, then one concept per span (resolver.h).
   ResolveOverlaps(options.overlap, &entities_);
-  ResolveAmbiguity(taxonomy, &entities_);
+  notes_.clear();
+  if (options.resolve) {
+    ResolveEntities(taxonomy, article, &entities_, options.explain ? &notes_ : nullptr);
+  } else {
+    ResolveByProminence(taxonomy, &entities_);
+  }
   std::vector<Mention>& mentions = mentions_;
   mentions.clear();
   for (const Candidate& c : entities_) {
@@ -394,16 +386,24 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     for (; i < order.size() && entities_[order[i]].concept_index == concept_index; ++i) {
       const Mention& m = mentions[order[i]];
       ++tag.count;
+      // A demonym ("Ukrainian officials") is a weaker mention of its country.
+      const double share =
+          tag.concept_ptr->aliases[m.alias_index].type == AliasType::kDemonym ? kDemonymShare : 1.0;
       if (m.field == Field::kTitle) {
         tag.in_title = true;
-        e.weight += kTitleWeight;
+        e.weight += kTitleWeight * share;
         ++e.title;
       } else if (m.start < lead_end) {
-        e.weight += kLeadWeight;
+        e.weight += kLeadWeight * share;
         ++e.lead;
       } else {
-        e.weight += kBodyWeight;
+        e.weight += kBodyWeight * share;
         ++e.body;
+      }
+      if (share < 1) ++e.demonyms;
+      if (!notes_.empty() && !notes_[order[i]].empty() && e.notes.size() < kMaxNotes &&
+          std::find(e.notes.begin(), e.notes.end(), notes_[order[i]]) == e.notes.end()) {
+        e.notes.push_back(notes_[order[i]]);
       }
       if (options.include_mentions) tag.mentions.push_back(m);
     }
@@ -418,9 +418,12 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
                                   0.0, 1.0));
     if (options.explain) {
       tag.explanation = absl::StrFormat(
-          "%d mention(s): title %d, lead %d, body %d; position evidence %.2f; "
+          "%d mention(s): title %d, lead %d, body %d%s; position evidence %.2f; "
           "frequency %d of max %d",
-          tag.count, e.title, e.lead, e.body, e.weight, tag.count, max_count);
+          tag.count, e.title, e.lead, e.body,
+          e.demonyms > 0 ? absl::StrFormat(" (%d demonym)", e.demonyms) : "", e.weight,
+          tag.count, max_count);
+      for (const std::string& note : e.notes) StrAppend(&tag.explanation, "\n  ", note);
     }
   }
 
@@ -431,6 +434,7 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     double weight = 0;
     std::vector<std::pair<uint32_t, uint32_t>> rule_hits;  // (rule index, hits)
     int32_t inherited_from = -1;  // the narrower topic whose score it took
+    std::vector<uint32_t> implied_by;  // tagged concepts that imply it
   };
   std::vector<TopicEvidence> topic_evidence;
   auto topic_slot = [&](uint32_t concept_index) -> TopicEvidence& {
@@ -440,6 +444,16 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     topic_evidence.push_back({concept_index});
     return topic_evidence.back();
   };
+  // Concepts that imply topics (NATO → conflict) count like a strong keyword.
+  if (options.resolve) {
+    for (const ConceptTag& tag : result.tags) {
+      for (uint32_t topic_index : taxonomy.facts(tag.concept_index).implies) {
+        TopicEvidence& t = topic_slot(topic_index);
+        t.weight += kImpliedTopicWeight * (tag.in_title ? 2.0 : 1.0);
+        t.implied_by.push_back(tag.concept_index);
+      }
+    }
+  }
   for (const Candidate& c : keywords_) {
     const uint32_t rule_index = c.item_index;
     const KeywordRule& rule = taxonomy.concept_at(c.concept_index).rules[rule_index];
@@ -495,6 +509,9 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
           absl::StrAppendFormat(&x, "%s%s%s%s x%d (weight %.2f)", x.empty() ? "" : "; ",
                                 rule.is_regex ? "/" : "\"", rule.pattern,
                                 rule.is_regex ? "/" : "\"", hits, rule.weight);
+        }
+        for (uint32_t concept_index : t.implied_by) {
+          StrAppend(&x, x.empty() ? "" : "; ", "implied by ", taxonomy.concept_at(concept_index).id);
         }
         if (t.inherited_from >= 0) {
           StrAppend(&x, x.empty() ? "" : "; ", "inherited from narrower topic ",

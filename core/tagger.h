@@ -11,9 +11,10 @@
 // field (fold.h) → scan the folded text with the literal database and the
 // original text with the regex database → verify every hit (whole word on the
 // original text, alias case policy) → resolve overlaps (leftmost-longest by
-// default) and same-span ambiguity (the most prominent concept wins) → score
-// concepts (frequency and position) and topics (keyword rules, propagated to
-// broader topics) → filter by kind and minimum score.
+// default), then ambiguity, short forms and ordinary words by document context
+// (resolver.h) → score concepts (frequency and position; demonyms count half)
+// and topics (keyword rules and topics implied by tagged concepts, propagated
+// to broader topics) → filter by kind and minimum score.
 //
 // Errors (InvalidArgument, each with a reason payload, see ArticleErrorReason):
 // TITLE_NOT_UTF8 / BODY_NOT_UTF8 (with the byte offset), EMPTY_BODY,
@@ -64,6 +65,10 @@ struct TagOptions {
   bool code_point_offsets = false;  // fill Mention::code_point_*
   bool utf16_offsets = false;       // fill Mention::utf16_*
   bool explain = false;             // fill explanation strings
+  // Resolve by context with guards (resolver.h). False is the naive
+  // baseline: the most prominent concept per span, no guards, short forms
+  // taken anywhere, no implied topics. For measurement (bench/eval).
+  bool resolve = true;
 };
 
 struct TagLimits {
@@ -145,7 +150,8 @@ class Tagger {
   // Relevance evidence of one concept in one article.
   struct Evidence {
     double weight = 0;
-    uint32_t title = 0, lead = 0, body = 0;
+    uint32_t title = 0, lead = 0, body = 0, demonyms = 0;
+    std::vector<std::string> notes;  // resolution notes, with explain
   };
 
   ScratchPtr scratch_;
@@ -158,6 +164,7 @@ class Tagger {
   std::vector<Mention> mentions_;
   std::vector<uint32_t> order_;
   std::vector<Evidence> evidence_;
+  std::vector<std::string> notes_;  // per entity candidate, with explain
 };
 
 }  // namespace tagwire

@@ -54,6 +54,18 @@ std::string_view CasePolicyName(CasePolicy policy) {
   return "caseless";
 }
 
+std::string_view AliasTypeName(AliasType type) {
+  switch (type) {
+    case AliasType::kName:
+      return "name";
+    case AliasType::kShort:
+      return "short";
+    case AliasType::kDemonym:
+      return "demonym";
+  }
+  return "name";
+}
+
 CasePolicy DefaultCasePolicy(std::string_view alias) {
   int upper = 0;
   int lower = 0;
@@ -185,6 +197,21 @@ class LineParser {
         has_text = true;
       } else if (field.key == "case") {
         case_value = field.value;
+      } else if (field.key == "type") {
+        ASSIGN_OR_RETURN(std::string_view type, String(field.value, "type"));
+        if (type == "name") {
+          alias.type = AliasType::kName;
+        } else if (type == "short") {
+          alias.type = AliasType::kShort;
+        } else if (type == "demonym") {
+          alias.type = AliasType::kDemonym;
+        } else {
+          return Error(StrCat("unknown alias type '", type, "' (expected name, short or demonym)"));
+        }
+      } else if (field.key == "common_word") {
+        if (field.value.get_bool().get(alias.common_word) != simdjson::SUCCESS) {
+          return Error("'common_word' must be true or false");
+        }
       } else {
         return Error(StrCat("unknown alias field '", field.key, "'"));
       }
@@ -368,6 +395,15 @@ absl::StatusOr<LineAction> ParseLine(simdjson::dom::parser& parser, std::string_
         ASSIGN_OR_RETURN(KeywordRule rule, p.ParseRule(item));
         concept_value.rules.push_back(std::move(rule));
       }
+    } else if (key == "implies") {
+      simdjson::dom::array array;
+      if (field.value.get_array().get(array) != simdjson::SUCCESS) {
+        return p.Error("'implies' must be an array of topic ids");
+      }
+      for (element item : array) {
+        ASSIGN_OR_RETURN(std::string_view topic, p.String(item, "implies"));
+        concept_value.implies.emplace_back(topic);
+      }
     } else if (key == "suppress") {
       if (field.value.get_bool().get(suppress) != simdjson::SUCCESS) {
         return p.Error("'suppress' must be true or false");
@@ -392,6 +428,7 @@ absl::StatusOr<LineAction> ParseLine(simdjson::dom::parser& parser, std::string_
     ASSIGN_OR_RETURN(concept_value.aliases, p.ParseAliases(*aliases));
   }
   if (concept_value.kind == ConceptKind::kTopic) {
+    if (!concept_value.implies.empty()) return p.Error("a TOPIC cannot have 'implies'");
     // A topic's aliases are caseless keywords of weight 1.
     for (Alias& alias : concept_value.aliases) {
       KeywordRule rule;
@@ -408,11 +445,16 @@ absl::StatusOr<LineAction> ParseLine(simdjson::dom::parser& parser, std::string_
     concept_value.aliases.insert(concept_value.aliases.begin(), std::move(name));
   }
   // Drop repeated aliases (same text and policy): they would only repeat hits.
+  // The kept one takes the repeat's ordinary-word flag, so the name can be
+  // flagged by listing it again as {"text":…, "common_word":true}.
   std::vector<Alias> unique;
   for (Alias& alias : concept_value.aliases) {
     bool repeated = false;
-    for (const Alias& kept : unique) {
-      repeated |= kept.text == alias.text && kept.case_policy == alias.case_policy;
+    for (Alias& kept : unique) {
+      if (kept.text == alias.text && kept.case_policy == alias.case_policy) {
+        repeated = true;
+        kept.common_word |= alias.common_word;
+      }
     }
     if (!repeated) unique.push_back(std::move(alias));
   }
@@ -516,6 +558,9 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
 
 absl::Status TaxonomyBuilder::AddFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string contents, ReadFileBytes(path));
+  if (IsGzip(contents)) {
+    ASSIGN_OR_RETURN(contents, Gunzip(path, contents));
+  }
   return AddLayer(path, contents);
 }
 
@@ -530,6 +575,17 @@ absl::StatusOr<Taxonomy> TaxonomyBuilder::Build() {
           StrCat(s.source_files[concept_value.location.file_index], ":",
                  concept_value.location.line, ": 'broader' refers to unknown id '",
                  concept_value.broader, "'"));
+    }
+  }
+  for (const Concept& concept_value : s.concepts) {
+    for (const std::string& topic : concept_value.implies) {
+      const auto it = s.index_by_id.find(topic);
+      if (it == s.index_by_id.end() || s.concepts[it->second].kind != ConceptKind::kTopic) {
+        return absl::InvalidArgumentError(
+            StrCat(s.source_files[concept_value.location.file_index], ":",
+                   concept_value.location.line, ": 'implies' refers to '", topic,
+                   it == s.index_by_id.end() ? "', an unknown id" : "', which is not a TOPIC"));
+      }
     }
   }
   // `broader` must not loop: topic scores propagate along it.

@@ -6,7 +6,8 @@
 // Source format: JSON Lines, one concept per line:
 //
 //   {"id":"geo:2988507","kind":"LOCATION","name":"Paris",
-//    "aliases":["Paname",{"text":"PARIS","case":"exact"}],
+//    "aliases":["Paname",{"text":"PARIS","case":"exact"},
+//               {"text":"Parisian","type":"demonym"}],
 //    "attributes":{"country_code":"FR","geonames_id":2988507,"lat":48.85,
 //                  "lon":2.35,"population":2138551},
 //    "broader":"geo:3017382"}
@@ -14,6 +15,14 @@
 //    "attributes":{"iptc_code":"medtop:11000000"},
 //    "rules":[{"keyword":"election","weight":1.0},
 //             {"regex":"parliament(ary)?","weight":0.5}]}
+//
+// Alias objects take "text", "case" (auto, caseless, capitalized, exact),
+// "type" (name, short, demonym; see AliasType) and "common_word" (bool).
+// A non-topic concept may list "implies": [topic ids].
+//
+// A file whose first bytes are the gzip magic is decompressed first, so a
+// large taxonomy can ship as .jsonl.gz; line numbers are the decompressed
+// file's.
 //
 // Layering: several files load in order. A later file may redefine an id
 // (replacing the earlier concept), extend one with {"id":…,"add_aliases":[…]},
@@ -23,7 +32,7 @@
 // Validation: every problem is reported as "file:line: reason" and nothing
 // invalid is kept: unknown fields or kinds, missing ids or names, empty,
 // NUL-containing or over-long aliases, aliases that fold to nothing, invalid
-// UTF-8, duplicate ids, dangling `broader` references, bad weights. Regexes
+// UTF-8, duplicate ids, dangling `broader` or `implies` references, bad weights. Regexes
 // are checked by Hyperscan when the taxonomy is compiled (compiled_taxonomy.h)
 // and reported with the same file:line.
 //
@@ -76,9 +85,22 @@ struct SourceLocation {
   uint32_t line = 0;
 };
 
+// What an alias is, for resolution (tagger.h).
+enum class AliasType : uint8_t {
+  kName,     // a full name ("Volodymyr Zelenskyy", "Paris", "NATO")
+  kShort,    // a short form (a surname: "Zelenskyy"), tagged only after a full
+             // name of the same concept appears earlier in the article
+  kDemonym,  // "Ukrainian", "Saudi": a weaker mention of a country, and context
+};
+std::string_view AliasTypeName(AliasType type);
+
 struct Alias {
   std::string text;
   CasePolicy case_policy = CasePolicy::kCapitalized;
+  AliasType type = AliasType::kName;
+  // Also an ordinary word ("Nice", "Reading", "Split"): a place needs
+  // supporting context, any concept a capital that is not just sentence case.
+  bool common_word = false;
 };
 
 // A topic rule: a keyword (literal) or a regex, with a weight in (0, 100].
@@ -110,6 +132,9 @@ struct Concept {
   Attributes attributes;
   std::string broader;  // id of the broader concept, or empty
   std::vector<KeywordRule> rules;
+  // Topics (ids of TOPIC concepts) that tagging this concept is evidence for:
+  // NATO implies "conflict, war and peace".
+  std::vector<std::string> implies;
   SourceLocation location;
 };
 

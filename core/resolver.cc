@@ -1,0 +1,466 @@
+#include "core/resolver.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "core/strings.h"
+#include "core/unicode.h"
+
+namespace tagwire {
+namespace {
+
+using Candidate = Tagger::Candidate;
+
+// Score terms (the prior is about log10(population)/2, so 0.5 is a factor of
+// ten in population).
+constexpr double kDivisionSupport = 3.0;  // the city's division is mentioned
+constexpr double kCountrySupport = 1.5;   // the place's country is mentioned
+constexpr double kWeakCountrySupport = 0.5;  // …by a person or organization
+constexpr double kSelfSupport = 2.0;      // the place itself is mentioned unambiguously
+constexpr double kContainsSupport = 2.0;  // a country or division with places of it mentioned
+constexpr double kAdjacency = 5.0;        // "Paris, Texas"
+constexpr double kStateWord = 5.0;        // "Washington state", "state of Georgia"
+constexpr double kDateline = 1.0;
+constexpr double kPersonTitle = 10.0;     // "President Lincoln": a person, not a place
+constexpr double kPersonVerb = 4.0;       // "Jordan said"
+constexpr double kValidShortForm = 4.0;   // the full name came first
+
+// Words before a name that make it a person's.
+constexpr std::array<std::string_view, 32> kPersonTitles = {
+    "mr",        "mrs",    "ms",     "dr",       "president", "senator", "sen",
+    "governor",  "gov",    "general", "gen",     "minister",  "secretary", "judge",
+    "justice",   "king",   "queen",  "prince",   "princess",  "pope",    "chancellor",
+    "premier",   "rep",    "representative", "mayor", "sir", "lord",    "lady",
+    "sheikh",    "ayatollah", "emir", "commissioner"};
+// Words after a name that make it a person's (when a person is a candidate).
+constexpr std::array<std::string_view, 10> kSpeechVerbs = {
+    "said", "says", "told", "added", "wrote", "argued", "insisted", "tweeted", "posted", "warned"};
+
+template <size_t N>
+bool OneOf(const std::array<std::string_view, N>& words, std::string_view word) {
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// The ASCII word ending just before `pos` (skipping spaces and one '.'),
+// lowercased; empty if there is none.
+std::string WordBefore(std::string_view text, size_t pos) {
+  size_t end = pos;
+  while (end > 0 && IsSpace(text[end - 1])) --end;
+  if (end == pos) return "";  // not separated by space: part of something else
+  if (end > 0 && text[end - 1] == '.') --end;
+  size_t start = end;
+  while (start > 0 && IsAsciiLetter(text[start - 1])) --start;
+  std::string word;
+  for (size_t i = start; i < end; ++i) word.push_back(Lower(text[i]));
+  return word;
+}
+
+// The ASCII word starting after `pos` (skipping spaces), lowercased.
+std::string WordAfter(std::string_view text, size_t pos) {
+  size_t start = pos;
+  while (start < text.size() && IsSpace(text[start])) ++start;
+  if (start == pos) return "";
+  std::string word;
+  for (size_t i = start; i < text.size() && IsAsciiLetter(text[i]); ++i) {
+    word.push_back(Lower(text[i]));
+  }
+  return word;
+}
+
+// True if the span at `start` begins a sentence: only spaces and opening
+// quotes since the field start or the end of the previous sentence.
+bool AtSentenceStart(std::string_view text, size_t start) {
+  size_t i = start;
+  while (i > 0 && (IsSpace(text[i - 1]) || text[i - 1] == '"' || text[i - 1] == '\'')) --i;
+  if (i == 0) return true;
+  const char c = text[i - 1];
+  return c == '.' || c == '!' || c == '?' || c == ':' || (i < start && text[i] == '\n');
+}
+
+// The end of a dateline at the start of `body` ("KYIV, Ukraine (Agency) — "):
+// an all-capital place name, then up to 100 bytes to a dash. 0 if none.
+size_t DatelineEnd(std::string_view body) {
+  size_t start = 0;
+  while (start < body.size() && IsSpace(body[start])) ++start;
+  size_t letters = 0;
+  size_t i = start;
+  for (; i < body.size() && body[i] != ',' && body[i] != '(' && body[i] != '\n'; ++i) {
+    const char c = body[i];
+    if (c >= 'a' && c <= 'z') return 0;  // not all capitals
+    if (c >= 'A' && c <= 'Z') ++letters;
+  }
+  if (letters < 2 || i >= body.size() || body[i] == '\n') return 0;
+  const size_t limit = std::min(body.size(), i + 100);
+  for (size_t j = i; j < limit; ++j) {
+    if (body[j] == '\n') return 0;
+    // U+2014 and U+2013 (em and en dash), or " - " / " -- ".
+    if (body.compare(j, 3, "\xE2\x80\x94") == 0 || body.compare(j, 3, "\xE2\x80\x93") == 0 ||
+        body.compare(j, 3, " - ") == 0 || body.compare(j, 4, " -- ") == 0) {
+      return j;
+    }
+  }
+  return 0;
+}
+
+struct Group {
+  size_t begin, end;  // candidates [begin, end) share a span
+  std::string before, after;  // the ASCII words around it, lowercased
+  bool person_title = false;  // a title or given name before it
+};
+
+// Counts of context anchors by concept.
+class Support {
+ public:
+  void Add(int32_t concept_index, double amount = 1) {
+    if (concept_index >= 0) counts_[concept_index] += amount;
+  }
+  double Get(int32_t concept_index) const {
+    if (concept_index < 0) return 0;
+    const auto it = counts_.find(concept_index);
+    return it == counts_.end() ? 0 : it->second;
+  }
+
+ private:
+  absl::flat_hash_map<int32_t, double> counts_;
+};
+
+class Resolver {
+ public:
+  Resolver(const CompiledTaxonomy& taxonomy, const ArticleText& article,
+           std::vector<Candidate>* candidates, std::vector<std::string>* notes)
+      : taxonomy_(taxonomy), article_(article), c_(*candidates), notes_(notes) {}
+
+  void Run() {
+    MakeGroups();
+    DropInvalidShortForms();
+    CollectAnchors();
+    dateline_end_ = DatelineEnd(article_.body);
+    std::vector<Candidate> kept;
+    std::vector<std::string> kept_notes;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      std::string note;
+      const int best = Choose(g, notes_ != nullptr ? &note : nullptr);
+      if (best < 0) continue;
+      kept.push_back(c_[best]);
+      if (notes_ != nullptr) kept_notes.push_back(std::move(note));
+    }
+    ApplySentenceCaseGuard(&kept, notes_ != nullptr ? &kept_notes : nullptr);
+    c_ = std::move(kept);
+    if (notes_ != nullptr) *notes_ = std::move(kept_notes);
+  }
+
+ private:
+  const Alias& AliasOf(const Candidate& c) const {
+    return taxonomy_.concept_at(c.concept_index).aliases[c.item_index];
+  }
+  const ConceptFacts& FactsOf(const Candidate& c) const {
+    return taxonomy_.facts(c.concept_index);
+  }
+  std::string_view FieldText(Field field) const {
+    return field == Field::kTitle ? article_.title : article_.body;
+  }
+  static uint64_t Position(const Candidate& c) {
+    return (uint64_t{c.field == Field::kBody} << 32) | c.start;
+  }
+
+  void MakeGroups() {
+    for (size_t i = 0; i < c_.size();) {
+      size_t end = i + 1;
+      while (end < c_.size() && c_[end].field == c_[i].field && c_[end].start == c_[i].start &&
+             c_[end].end == c_[i].end) {
+        ++end;
+      }
+      Group& g = groups_.emplace_back();
+      g.begin = i;
+      g.end = end;
+      const std::string_view text = FieldText(c_[i].field);
+      g.before = WordBefore(text, c_[i].start);
+      g.after = WordAfter(text, c_[i].end);
+      g.person_title = OneOf(kPersonTitles, g.before) ||
+                       (!g.before.empty() && taxonomy_.is_given_name(g.before) &&
+                        IsCapitalizedBefore(text, c_[i].start));
+      i = end;
+    }
+  }
+
+  // Rule 1. A dropped candidate gets concept_index UINT32_MAX.
+  void DropInvalidShortForms() {
+    absl::flat_hash_map<uint32_t, uint64_t> first_full;
+    for (const Candidate& c : c_) {
+      if (AliasOf(c).type == AliasType::kShort) continue;
+      auto [it, inserted] = first_full.emplace(c.concept_index, Position(c));
+      if (!inserted) it->second = std::min(it->second, Position(c));
+    }
+    for (Candidate& c : c_) {
+      if (AliasOf(c).type != AliasType::kShort) continue;
+      const auto it = first_full.find(c.concept_index);
+      const bool valid =
+          it != first_full.end() && (c.field == Field::kTitle || it->second < Position(c));
+      if (!valid) c.concept_index = kDropped;
+    }
+  }
+
+  // Rule 2.
+  void CollectAnchors() {
+    for (const Group& g : groups_) {
+      int32_t only = -1;
+      bool single = true;
+      for (size_t k = g.begin; k < g.end; ++k) {
+        if (c_[k].concept_index == kDropped) continue;
+        if (only >= 0 && static_cast<uint32_t>(only) != c_[k].concept_index) single = false;
+        only = static_cast<int32_t>(c_[k].concept_index);
+      }
+      if (only < 0 || !single || g.person_title) continue;
+      const Candidate& c = c_[g.begin + FirstLive(g)];
+      if (AliasOf(c).common_word) continue;
+      const Concept& concept_value = taxonomy_.concept_at(c.concept_index);
+      const ConceptFacts& f = FactsOf(c);
+      if (concept_value.kind == ConceptKind::kLocation) {
+        places_.Add(only);
+        countries_.Add(f.country);
+        divisions_.Add(f.admin1);
+      } else {
+        weak_countries_.Add(f.country);
+      }
+    }
+  }
+
+  size_t FirstLive(const Group& g) const {
+    for (size_t k = g.begin; k < g.end; ++k) {
+      if (c_[k].concept_index != kDropped) return k - g.begin;
+    }
+    return 0;
+  }
+
+  // The span group starting right after ", " following group `g`, if any.
+  const Group* Adjacent(size_t g) const {
+    if (g + 1 >= groups_.size()) return nullptr;
+    const Candidate& here = c_[groups_[g].begin];
+    const Candidate& next = c_[groups_[g + 1].begin];
+    if (next.field != here.field) return nullptr;
+    const std::string_view text = FieldText(here.field);
+    size_t i = here.end;
+    if (i >= text.size() || text[i] != ',') return nullptr;
+    ++i;
+    while (i < text.size() && IsSpace(text[i])) ++i;
+    return i == next.start ? &groups_[g + 1] : nullptr;
+  }
+  // The span group ending with ", " right before group `g`, if any.
+  const Group* AdjacentBefore(size_t g) const {
+    return g > 0 && Adjacent(g - 1) != nullptr ? &groups_[g - 1] : nullptr;
+  }
+
+  bool GroupHas(const Group* group, int32_t concept_index) const {
+    if (group == nullptr || concept_index < 0) return false;
+    for (size_t k = group->begin; k < group->end; ++k) {
+      if (c_[k].concept_index == static_cast<uint32_t>(concept_index)) return true;
+    }
+    return false;
+  }
+  // True if some candidate of `group` lies in `container` (its country or division).
+  bool GroupInside(const Group* group, uint32_t container) const {
+    if (group == nullptr) return false;
+    for (size_t k = group->begin; k < group->end; ++k) {
+      if (c_[k].concept_index == kDropped) continue;
+      const ConceptFacts& f = taxonomy_.facts(c_[k].concept_index);
+      if (c_[k].concept_index != container &&
+          (f.admin1 == static_cast<int32_t>(container) ||
+           f.country == static_cast<int32_t>(container))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Rules 3 and 4 for span group `g`: the index of the chosen candidate, or -1.
+  int Choose(size_t g, std::string* note) {
+    const Group& group = groups_[g];
+    const Candidate& first = c_[group.begin];
+    const std::string_view text = FieldText(first.field);
+    const std::string& before = group.before;
+    const std::string& after = group.after;
+    const bool title_before = group.person_title;
+    const bool speech_after = OneOf(kSpeechVerbs, after);
+    const Group* next = Adjacent(g);
+    const Group* previous = AdjacentBefore(g);
+    const bool in_dateline = first.field == Field::kBody && first.start < dateline_end_;
+    const bool state_word = after == "state" || EndsWithStateOf(text.substr(0, first.start));
+
+    int best = -1;
+    double best_score = 0;
+    size_t live = 0;
+    std::string trace;
+    for (size_t k = group.begin; k < group.end; ++k) {
+      const Candidate& c = c_[k];
+      if (c.concept_index == kDropped) continue;
+      // One entry per concept (two aliases of one concept may share the span).
+      bool seen = false;
+      for (size_t j = group.begin; j < k; ++j) seen |= c_[j].concept_index == c.concept_index;
+      if (seen) continue;
+      ++live;
+      const Concept& concept_value = taxonomy_.concept_at(c.concept_index);
+      const ConceptFacts& f = FactsOf(c);
+      const Alias& alias = AliasOf(c);
+      const int32_t self = static_cast<int32_t>(c.concept_index);
+      double score = f.prior;
+      bool strong = false;  // support that lets an ordinary word be a place
+      std::string why;
+      auto add = [&](double amount, std::string_view reason, bool is_strong) {
+        score += amount;
+        strong |= is_strong;
+        if (note != nullptr) absl::StrAppendFormat(&why, " %+.1f %s", amount, reason);
+      };
+      if (concept_value.kind == ConceptKind::kLocation) {
+        if (f.admin1 >= 0 && f.admin1 != self && divisions_.Get(f.admin1) > 0) {
+          add(kDivisionSupport, "division mentioned", true);
+        }
+        if (f.country >= 0 && f.country != self) {
+          if (countries_.Get(f.country) > 0) {
+            add(kCountrySupport, "country mentioned", false);
+          } else if (weak_countries_.Get(f.country) > 0) {
+            add(kWeakCountrySupport, "country of a person/organization", false);
+          }
+        }
+        if (places_.Get(self) > 0) add(kSelfSupport, "mentioned elsewhere", true);
+        if ((f.feature == PlaceFeature::kCountry && countries_.Get(self) > places_.Get(self)) ||
+            (f.feature == PlaceFeature::kAdmin1 && divisions_.Get(self) > places_.Get(self))) {
+          add(kContainsSupport, "places in it mentioned", true);
+        }
+        if (GroupInside(next, c.concept_index) || GroupHas(next, f.admin1) ||
+            GroupHas(next, f.country) ||
+            (previous != nullptr && GroupInside(previous, c.concept_index))) {
+          add(kAdjacency, "\"Place, Region\" adjacency", true);
+        }
+        if (state_word && f.feature == PlaceFeature::kAdmin1) add(kStateWord, "\"state\"", true);
+        if (in_dateline) add(kDateline, "dateline", true);
+      } else if (concept_value.kind == ConceptKind::kPerson) {
+        if (title_before) add(kPersonTitle, StrCat("person cue \"", before, "\""), false);
+        if (speech_after) add(kPersonVerb, StrCat("\"", after, "\" after"), false);
+        if (alias.type == AliasType::kShort) add(kValidShortForm, "full name earlier", false);
+      }
+      // A place after a person cue is a person's name; an ordinary word is a
+      // place only with strong support.
+      const bool guarded = concept_value.kind == ConceptKind::kLocation &&
+                           (title_before || (alias.common_word && !strong));
+      if (note != nullptr) {
+        absl::StrAppendFormat(&trace, "%s%s %s (%s, prior %.2f%s) = %.2f%s", trace.empty() ? "" : "; ",
+                              concept_value.id, concept_value.name,
+                              ConceptKindName(concept_value.kind), f.prior, why, score,
+                              guarded ? (alias.common_word ? " [ordinary word without support]"
+                                                           : " [person cue]")
+                                      : "");
+      }
+      if (guarded) continue;
+      if (best < 0 || score > best_score) {
+        best = static_cast<int>(k);
+        best_score = score;
+      }
+    }
+    if (note != nullptr && best >= 0) {
+      const Alias& alias = AliasOf(c_[best]);
+      *note = StrCat("alias \"", alias.text, "\"",
+                     alias.type == AliasType::kName ? "" : StrCat(" (", AliasTypeName(alias.type), ")"),
+                     alias.common_word ? " (ordinary word)" : "");
+      if (live > 1 || alias.common_word) StrAppend(note, "; candidates: ", trace);
+    }
+    return best;
+  }
+
+  // True if `text` ends with "state of " (any case).
+  static bool EndsWithStateOf(std::string_view text) {
+    size_t end = text.size();
+    while (end > 0 && IsSpace(text[end - 1])) --end;
+    constexpr std::string_view kStateOf = "state of";
+    if (end < kStateOf.size()) return false;
+    for (size_t i = 0; i < kStateOf.size(); ++i) {
+      if (Lower(text[end - kStateOf.size() + i]) != kStateOf[i]) return false;
+    }
+    return true;
+  }
+
+  // True if the word before `pos` starts with a capital (a name, not "george").
+  static bool IsCapitalizedBefore(std::string_view text, size_t pos) {
+    size_t end = pos;
+    while (end > 0 && IsSpace(text[end - 1])) --end;
+    size_t start = end;
+    while (start > 0 && IsAsciiLetter(text[start - 1])) --start;
+    return start < end && text[start] >= 'A' && text[start] <= 'Z';
+  }
+
+  // Rule 4, second half: an ordinary-word alias whose only capital may be
+  // sentence case ("Reading the report…", a title-case headline) stays only
+  // if the concept is also mentioned elsewhere in the article.
+  void ApplySentenceCaseGuard(std::vector<Candidate>* kept, std::vector<std::string>* notes) {
+    absl::flat_hash_map<uint32_t, int> firm;  // mentions not in sentence case
+    auto sentence_case = [&](const Candidate& c) {
+      return c.field == Field::kTitle || AtSentenceStart(FieldText(c.field), c.start);
+    };
+    // Places are exempt: they already needed support (rule 4).
+    auto guarded = [&](const Candidate& c) {
+      return AliasOf(c).common_word && sentence_case(c) &&
+             taxonomy_.concept_at(c.concept_index).kind != ConceptKind::kLocation;
+    };
+    for (const Candidate& c : *kept) {
+      if (!guarded(c)) ++firm[c.concept_index];
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < kept->size(); ++i) {
+      const Candidate& c = (*kept)[i];
+      if (guarded(c) && firm[c.concept_index] == 0) continue;
+      if (out != i) {
+        (*kept)[out] = c;
+        if (notes != nullptr) (*notes)[out] = std::move((*notes)[i]);
+      }
+      ++out;
+    }
+    kept->resize(out);
+    if (notes != nullptr) notes->resize(out);
+  }
+
+  static constexpr uint32_t kDropped = UINT32_MAX;
+
+  const CompiledTaxonomy& taxonomy_;
+  const ArticleText& article_;
+  std::vector<Candidate>& c_;
+  std::vector<std::string>* notes_;
+  std::vector<Group> groups_;
+  Support places_, countries_, divisions_, weak_countries_;
+  size_t dateline_end_ = 0;
+};
+
+}  // namespace
+
+void ResolveEntities(const CompiledTaxonomy& taxonomy, const ArticleText& article,
+                     std::vector<Candidate>* candidates, std::vector<std::string>* notes) {
+  Resolver(taxonomy, article, candidates, notes).Run();
+}
+
+void ResolveByProminence(const CompiledTaxonomy& taxonomy, std::vector<Candidate>* candidates) {
+  std::vector<Candidate>& c = *candidates;
+  auto population = [&](size_t k) {
+    return taxonomy.concept_at(c[k].concept_index).attributes.population;
+  };
+  size_t out = 0;
+  for (size_t i = 0; i < c.size();) {
+    size_t end = i + 1;
+    size_t best = i;
+    for (; end < c.size() && c[end].field == c[i].field && c[end].start == c[i].start &&
+           c[end].end == c[i].end;
+         ++end) {
+      if (population(end) > population(best)) best = end;
+    }
+    c[out++] = c[best];
+    i = end;
+  }
+  c.resize(out);
+}
+
+}  // namespace tagwire
