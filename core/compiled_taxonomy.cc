@@ -58,6 +58,13 @@ absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> CompiledTaxonomy::Compil
 
 namespace {
 
+bool HasExtra(const Attributes& attributes, std::string_view key, std::string_view value) {
+  for (const auto& [k, v] : attributes.extra) {
+    if (k == key && v == value) return true;
+  }
+  return false;
+}
+
 PlaceFeature ParseFeature(const Attributes& attributes) {
   for (const auto& [key, value] : attributes.extra) {
     if (key != "feature") continue;
@@ -107,7 +114,7 @@ void CompiledTaxonomy::ComputeFacts(
       } else if (f.feature == PlaceFeature::kContinent || f.feature == PlaceFeature::kRegion) {
         f.prior = 3.5f;
       } else if (f.feature == PlaceFeature::kAdmin1) {
-        f.prior = 2.6f;  // about a city of 150,000
+        f.prior = 2.9f;  // about a city of 600,000
       } else {
         f.prior = 2.0f;
       }
@@ -115,6 +122,8 @@ void CompiledTaxonomy::ComputeFacts(
       // people than some cities called after other things, but is what a
       // reader assumes without context.
       if (f.feature == PlaceFeature::kCountry) f.prior = std::max(f.prior, 3.6f);
+      // A capital is what a reader assumes: Washington the city over the state.
+      if (HasExtra(a, "capital", "true")) f.prior += 0.5f;
     } else {
       f.prior = 3.0f;
     }

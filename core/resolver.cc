@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_format.h"
 #include "core/strings.h"
 #include "core/unicode.h"
@@ -17,8 +18,8 @@ using Candidate = Tagger::Candidate;
 // Score terms (the prior is about log10(population)/2, so 0.5 is a factor of
 // ten in population).
 constexpr double kDivisionSupport = 3.0;  // the city's division is mentioned
-constexpr double kCountrySupport = 1.5;   // the place's country is mentioned
-constexpr double kWeakCountrySupport = 0.5;  // …by a person or organization
+constexpr double kCountrySupport = 0.75;  // the place's country is mentioned
+constexpr double kWeakCountrySupport = 0.25;  // …by a person or organization
 constexpr double kSelfSupport = 2.0;      // the place itself is mentioned unambiguously
 constexpr double kContainsSupport = 2.0;  // a country or division with places of it mentioned
 constexpr double kAdjacency = 5.0;        // "Paris, Texas"
@@ -27,14 +28,25 @@ constexpr double kDateline = 1.0;
 constexpr double kPersonTitle = 10.0;     // "President Lincoln": a person, not a place
 constexpr double kPersonVerb = 4.0;       // "Jordan said"
 constexpr double kValidShortForm = 4.0;   // the full name came first
+constexpr double kPrimaryName = 0.3;      // matched by the concept's own name, not an alternate
+constexpr double kNamesakeCity = 0.5;     // Geneva the city over the canton of Geneva
+constexpr double kTheBefore = 1.0;        // "the Amazon": a place, not the company
+constexpr double kExactAcronym = 1.5;     // "UN" by an exact-case acronym, not the town "Un"
 
 // Words before a name that make it a person's.
-constexpr std::array<std::string_view, 32> kPersonTitles = {
-    "mr",        "mrs",    "ms",     "dr",       "president", "senator", "sen",
-    "governor",  "gov",    "general", "gen",     "minister",  "secretary", "judge",
-    "justice",   "king",   "queen",  "prince",   "princess",  "pope",    "chancellor",
-    "premier",   "rep",    "representative", "mayor", "sir", "lord",    "lady",
-    "sheikh",    "ayatollah", "emir", "commissioner"};
+constexpr std::array<std::string_view, 52> kPersonTitles = {
+    "mr",         "mrs",        "ms",         "dr",          "president",  "senator",
+    "sen",        "governor",   "gov",        "general",     "gen",        "minister",
+    "secretary",  "judge",      "justice",    "king",        "queen",      "prince",
+    "princess",   "pope",       "chancellor", "premier",     "rep",        "representative",
+    "mayor",      "sir",        "lord",       "lady",        "sheikh",     "ayatollah",
+    "emir",       "commissioner", "councillor", "councilor", "councilman", "councilwoman",
+    "coach",      "captain",    "sergeant",   "detective",   "professor",  "prof",
+    "bishop",     "cardinal",   "rabbi",      "imam",        "ambassador", "spokesman",
+    "spokeswoman", "chairman",  "chairwoman", "striker"};
+// Words after a demonym that make it a language or a sea, not the country.
+constexpr std::array<std::string_view, 6> kNotCountryAfterDemonym = {
+    "ocean", "language", "speaking", "speaker", "speakers", "subtitles"};
 // Words after a name that make it a person's (when a person is a candidate).
 constexpr std::array<std::string_view, 10> kSpeechVerbs = {
     "said", "says", "told", "added", "wrote", "argued", "insisted", "tweeted", "posted", "warned"};
@@ -63,10 +75,12 @@ std::string WordBefore(std::string_view text, size_t pos) {
   return word;
 }
 
-// The ASCII word starting after `pos` (skipping spaces), lowercased.
+// The ASCII word starting after `pos` (skipping spaces, or one hyphen:
+// "Spanish-speaking"), lowercased.
 std::string WordAfter(std::string_view text, size_t pos) {
   size_t start = pos;
   while (start < text.size() && IsSpace(text[start])) ++start;
+  if (start == pos && start < text.size() && text[start] == '-') ++start;
   if (start == pos) return "";
   std::string word;
   for (size_t i = start; i < text.size() && IsAsciiLetter(text[i]); ++i) {
@@ -113,7 +127,8 @@ size_t DatelineEnd(std::string_view body) {
 struct Group {
   size_t begin, end;  // candidates [begin, end) share a span
   std::string before, after;  // the ASCII words around it, lowercased
-  bool person_title = false;  // a title or given name before it
+  bool person_title = false;  // a title or given name before it, or a name pattern
+  bool sentence_case = false;  // at a sentence start, or in the title
 };
 
 // Counts of context anchors by concept.
@@ -139,18 +154,23 @@ class Resolver {
       : taxonomy_(taxonomy), article_(article), c_(*candidates), notes_(notes) {}
 
   void Run() {
+    dateline_end_ = DatelineEnd(article_.body);
     MakeGroups();
     DropInvalidShortForms();
     CollectAnchors();
-    dateline_end_ = DatelineEnd(article_.body);
+    std::vector<int> best(groups_.size());
+    std::vector<double> scores(groups_.size());
+    std::vector<std::string> notes(notes_ != nullptr ? groups_.size() : 0);
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      best[g] = Choose(g, notes_ != nullptr ? &notes[g] : nullptr, &scores[g]);
+    }
+    OneSensePerArticle(&best, scores, notes_ != nullptr ? &notes : nullptr);
     std::vector<Candidate> kept;
     std::vector<std::string> kept_notes;
     for (size_t g = 0; g < groups_.size(); ++g) {
-      std::string note;
-      const int best = Choose(g, notes_ != nullptr ? &note : nullptr);
-      if (best < 0) continue;
-      kept.push_back(c_[best]);
-      if (notes_ != nullptr) kept_notes.push_back(std::move(note));
+      if (best[g] < 0) continue;
+      kept.push_back(c_[best[g]]);
+      if (notes_ != nullptr) kept_notes.push_back(std::move(notes[g]));
     }
     ApplySentenceCaseGuard(&kept, notes_ != nullptr ? &kept_notes : nullptr);
     c_ = std::move(kept);
@@ -187,8 +207,57 @@ class Resolver {
       g.person_title = OneOf(kPersonTitles, g.before) ||
                        (!g.before.empty() && taxonomy_.is_given_name(g.before) &&
                         IsCapitalizedBefore(text, c_[i].start));
+      g.sentence_case = c_[i].field == Field::kTitle || AtSentenceStart(text, c_[i].start) ||
+                        (c_[i].field == Field::kBody && dateline_end_ > 0 &&
+                         FirstWordAfterDateline() == c_[i].start);
       i = end;
     }
+    // Two places in a row with one space between ("George Washington",
+    // "Jordan Henderson") are a person's name, unless the second contains
+    // the first ("Atlanta Georgia").
+    for (size_t g = 0; g + 1 < groups_.size(); ++g) {
+      const Candidate& here = c_[groups_[g].begin];
+      const Candidate& next = c_[groups_[g + 1].begin];
+      if (next.field != here.field || next.start != here.end + 1 ||
+          FieldText(here.field)[here.end] != ' ' || !AllPlaces(groups_[g]) ||
+          !AllPlaces(groups_[g + 1]) || SpanKey(groups_[g]) == SpanKey(groups_[g + 1])) {
+        continue;
+      }
+      bool contained = false;
+      for (size_t k = groups_[g].begin; k < groups_[g].end; ++k) {
+        contained |= GroupHas(&groups_[g + 1], taxonomy_.facts(c_[k].concept_index).admin1) ||
+                     GroupHas(&groups_[g + 1], taxonomy_.facts(c_[k].concept_index).country);
+      }
+      if (!contained) groups_[g].person_title = groups_[g + 1].person_title = true;
+    }
+    // A name once shown to be a person's is that person's everywhere in the
+    // article: after "George Washington", "Washington wrote" is him too.
+    absl::flat_hash_set<std::string> person_names;
+    for (const Group& g : groups_) {
+      if (g.person_title) person_names.insert(SpanKey(g));
+    }
+    if (person_names.empty()) return;
+    for (Group& g : groups_) {
+      if (!g.person_title && person_names.contains(SpanKey(g))) g.person_title = true;
+    }
+  }
+
+  // The ASCII-lowercased text of a group's span.
+  std::string SpanKey(const Group& g) const {
+    const Candidate& c = c_[g.begin];
+    std::string key(FieldText(c.field).substr(c.start, c.end - c.start));
+    for (char& ch : key) ch = Lower(ch);
+    return key;
+  }
+
+  bool AllPlaces(const Group& group) const {
+    for (size_t k = group.begin; k < group.end; ++k) {
+      if (taxonomy_.concept_at(c_[k].concept_index).kind != ConceptKind::kLocation ||
+          AliasOf(c_[k]).type != AliasType::kName) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // Rule 1. A dropped candidate gets concept_index UINT32_MAX.
@@ -220,9 +289,14 @@ class Resolver {
       }
       if (only < 0 || !single || g.person_title) continue;
       const Candidate& c = c_[g.begin + FirstLive(g)];
-      if (AliasOf(c).common_word) continue;
-      const Concept& concept_value = taxonomy_.concept_at(c.concept_index);
       const ConceptFacts& f = FactsOf(c);
+      if (AliasOf(c).common_word && (f.feature != PlaceFeature::kCountry || g.sentence_case)) {
+        continue;
+      }
+      const Concept& concept_value = taxonomy_.concept_at(c.concept_index);
+      if (AliasOf(c).type == AliasType::kDemonym && OneOf(kNotCountryAfterDemonym, g.after)) {
+        continue;
+      }
       if (concept_value.kind == ConceptKind::kLocation) {
         places_.Add(only);
         countries_.Add(f.country);
@@ -280,8 +354,53 @@ class Resolver {
     return false;
   }
 
-  // Rules 3 and 4 for span group `g`: the index of the chosen candidate, or -1.
-  int Choose(size_t g, std::string* note) {
+  // Rule 5: one surface form, one sense in an article. Where "Tripoli" is
+  // settled by "Tripoli, Lebanon", the other "Tripoli"s are that one too:
+  // each span with several candidates takes the concept that won with the
+  // highest score anywhere for the same text, if it is among its candidates.
+  void OneSensePerArticle(std::vector<int>* best, const std::vector<double>& scores,
+                          std::vector<std::string>* notes) {
+    absl::flat_hash_map<std::string, std::pair<uint32_t, double>> sense;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if ((*best)[g] < 0 || LiveConcepts(groups_[g]) < 2) continue;
+      auto [it, inserted] = sense.try_emplace(SpanKey(groups_[g]), c_[(*best)[g]].concept_index,
+                                              scores[g]);
+      if (!inserted && scores[g] > it->second.second) {
+        it->second = {c_[(*best)[g]].concept_index, scores[g]};
+      }
+    }
+    if (sense.empty()) return;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const int chosen = (*best)[g];
+      if (chosen < 0 || LiveConcepts(groups_[g]) < 2) continue;
+      const auto it = sense.find(SpanKey(groups_[g]));
+      if (it == sense.end() || it->second.first == c_[chosen].concept_index) continue;
+      for (size_t k = groups_[g].begin; k < groups_[g].end; ++k) {
+        if (c_[k].concept_index != it->second.first) continue;
+        (*best)[g] = static_cast<int>(k);
+        if (notes != nullptr) {
+          absl::StrAppendFormat(&(*notes)[g], "; one sense per article: %s (score %.2f elsewhere)",
+                                taxonomy_.concept_at(it->second.first).id, it->second.second);
+        }
+        break;
+      }
+    }
+  }
+
+  size_t LiveConcepts(const Group& g) const {
+    size_t live = 0;
+    for (size_t k = g.begin; k < g.end; ++k) {
+      if (c_[k].concept_index == kDropped) continue;
+      bool seen = false;
+      for (size_t j = g.begin; j < k; ++j) seen |= c_[j].concept_index == c_[k].concept_index;
+      live += seen ? 0 : 1;
+    }
+    return live;
+  }
+
+  // Rules 3 and 4 for span group `g`: the index of the chosen candidate, or
+  // -1; its score in `*best_score_out`.
+  int Choose(size_t g, std::string* note, double* best_score_out) {
     const Group& group = groups_[g];
     const Candidate& first = c_[group.begin];
     const std::string_view text = FieldText(first.field);
@@ -294,6 +413,12 @@ class Resolver {
     const bool in_dateline = first.field == Field::kBody && first.start < dateline_end_;
     const bool state_word = after == "state" || EndsWithStateOf(text.substr(0, first.start));
 
+    bool mixed_kinds = false;
+    for (size_t k = group.begin + 1; k < group.end; ++k) {
+      mixed_kinds |= c_[k].concept_index != kDropped && c_[group.begin].concept_index != kDropped &&
+                     taxonomy_.concept_at(c_[k].concept_index).kind !=
+                         taxonomy_.concept_at(c_[group.begin].concept_index).kind;
+    }
     int best = -1;
     double best_score = 0;
     size_t live = 0;
@@ -312,12 +437,17 @@ class Resolver {
       const int32_t self = static_cast<int32_t>(c.concept_index);
       double score = f.prior;
       bool strong = false;  // support that lets an ordinary word be a place
+      bool local = false;   // …even in sentence case: adjacency, dateline, itself
       std::string why;
-      auto add = [&](double amount, std::string_view reason, bool is_strong) {
+      auto add = [&](double amount, std::string_view reason, bool is_strong, bool is_local = false) {
         score += amount;
         strong |= is_strong;
+        local |= is_local;
         if (note != nullptr) absl::StrAppendFormat(&why, " %+.1f %s", amount, reason);
       };
+      if (mixed_kinds && alias.case_policy == CasePolicy::kExact) {
+        add(kExactAcronym, "exact-case acronym", false);
+      }
       if (concept_value.kind == ConceptKind::kLocation) {
         if (f.admin1 >= 0 && f.admin1 != self && divisions_.Get(f.admin1) > 0) {
           add(kDivisionSupport, "division mentioned", true);
@@ -329,7 +459,7 @@ class Resolver {
             add(kWeakCountrySupport, "country of a person/organization", false);
           }
         }
-        if (places_.Get(self) > 0) add(kSelfSupport, "mentioned elsewhere", true);
+        if (places_.Get(self) > 0) add(kSelfSupport, "mentioned elsewhere", true, true);
         if ((f.feature == PlaceFeature::kCountry && countries_.Get(self) > places_.Get(self)) ||
             (f.feature == PlaceFeature::kAdmin1 && divisions_.Get(self) > places_.Get(self))) {
           add(kContainsSupport, "places in it mentioned", true);
@@ -337,26 +467,47 @@ class Resolver {
         if (GroupInside(next, c.concept_index) || GroupHas(next, f.admin1) ||
             GroupHas(next, f.country) ||
             (previous != nullptr && GroupInside(previous, c.concept_index))) {
-          add(kAdjacency, "\"Place, Region\" adjacency", true);
+          add(kAdjacency, "\"Place, Region\" adjacency", true, true);
         }
-        if (state_word && f.feature == PlaceFeature::kAdmin1) add(kStateWord, "\"state\"", true);
-        if (in_dateline) add(kDateline, "dateline", true);
+        if (state_word && f.feature == PlaceFeature::kAdmin1) {
+          add(kStateWord, "\"state\"", true, true);
+        }
+        if (in_dateline) add(kDateline, "dateline", true, true);
+        if (c.item_index == 0) add(kPrimaryName, "own name", false);
+        if (f.feature == PlaceFeature::kCity && GroupHas(&group, f.admin1)) {
+          add(kNamesakeCity, "city of its namesake division", false);
+        }
+        if (before == "the" && mixed_kinds) add(kTheBefore, "\"the\" before", false);
       } else if (concept_value.kind == ConceptKind::kPerson) {
         if (title_before) add(kPersonTitle, StrCat("person cue \"", before, "\""), false);
         if (speech_after) add(kPersonVerb, StrCat("\"", after, "\" after"), false);
         if (alias.type == AliasType::kShort) add(kValidShortForm, "full name earlier", false);
       }
       // A place after a person cue is a person's name; an ordinary word is a
-      // place only with strong support.
-      const bool guarded = concept_value.kind == ConceptKind::kLocation &&
-                           (title_before || (alias.common_word && !strong));
+      // place only with strong support, and in sentence case only with
+      // adjacency, the dateline or another mention of it. A country that is
+      // an ordinary word ("Turkey") is guarded in sentence case only.
+      bool guarded = false;
+      if (concept_value.kind == ConceptKind::kLocation) {
+        if (title_before) {
+          guarded = true;
+        } else if (alias.common_word) {
+          guarded = f.feature == PlaceFeature::kCountry
+                        ? group.sentence_case && !strong && countries_.Get(self) == 0 &&
+                              weak_countries_.Get(self) == 0
+                        : !(local || (strong && !group.sentence_case));
+        } else if (alias.type == AliasType::kDemonym) {
+          guarded = OneOf(kNotCountryAfterDemonym, after);
+        }
+      }
       if (note != nullptr) {
         absl::StrAppendFormat(&trace, "%s%s %s (%s, prior %.2f%s) = %.2f%s", trace.empty() ? "" : "; ",
                               concept_value.id, concept_value.name,
                               ConceptKindName(concept_value.kind), f.prior, why, score,
-                              guarded ? (alias.common_word ? " [ordinary word without support]"
-                                                           : " [person cue]")
-                                      : "");
+                              !guarded              ? ""
+                              : title_before        ? " [person cue]"
+                              : alias.common_word   ? " [ordinary word without support]"
+                                                    : " [not the country]");
       }
       if (guarded) continue;
       if (best < 0 || score > best_score) {
@@ -364,6 +515,7 @@ class Resolver {
         best_score = score;
       }
     }
+    *best_score_out = best_score;
     if (note != nullptr && best >= 0) {
       const Alias& alias = AliasOf(c_[best]);
       *note = StrCat("alias \"", alias.text, "\"",
@@ -372,6 +524,21 @@ class Resolver {
       if (live > 1 || alias.common_word) StrAppend(note, "; candidates: ", trace);
     }
     return best;
+  }
+
+  // Where the text after the dateline's dash starts.
+  size_t FirstWordAfterDateline() const {
+    const std::string_view body = article_.body;
+    size_t i = dateline_end_;
+    while (i < body.size() && (IsSpace(body[i]) || body[i] == '-' ||
+                               static_cast<unsigned char>(body[i]) >= 0x80)) {
+      if (static_cast<unsigned char>(body[i]) >= 0x80 &&
+          !(body.compare(i, 3, "\xE2\x80\x94") == 0 || body.compare(i, 3, "\xE2\x80\x93") == 0)) {
+        break;
+      }
+      i += static_cast<unsigned char>(body[i]) >= 0x80 ? 3 : 1;
+    }
+    return i;
   }
 
   // True if `text` ends with "state of " (any case).

@@ -153,8 +153,8 @@ TEST_F(ResolverTest, ExplainListsEveryCandidateAndTheEvidence) {
   }
   ASSERT_NE(georgia, nullptr);
   EXPECT_THAT(georgia->explanation, HasSubstr("alias \"Georgia\""));
-  EXPECT_THAT(georgia->explanation, HasSubstr("geo:GE Georgia (LOCATION, prior 3.60)"));
-  EXPECT_THAT(georgia->explanation, HasSubstr("+2.0 places in it mentioned) = 6.10"));
+  EXPECT_THAT(georgia->explanation, HasSubstr("geo:GE Georgia (LOCATION, prior 3.60 +0.3 own name)"));
+  EXPECT_THAT(georgia->explanation, HasSubstr("+2.0 places in it mentioned +0.3 own name) = 5.95"));
 }
 
 TEST_F(ResolverTest, DemonymsTagTheCountryMoreWeakly) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_format.h"
@@ -28,7 +29,10 @@ constexpr int kMaxBroaderDepth = 8;
 // A demonym mention counts this share of a name mention.
 constexpr double kDemonymShare = 0.5;
 // Topic evidence from each tagged concept that implies the topic.
-constexpr double kImpliedTopicWeight = 1.5;
+// Small: an organization says what an article is about less than its words
+// do (Microsoft in a story about remote work); at most kMaxImpliedWeight.
+constexpr double kImpliedTopicWeight = 0.5;
+constexpr double kMaxImpliedWeight = 1.0;
 // Resolution notes kept per tag in the explanation.
 constexpr size_t kMaxNotes = 3;
 
@@ -429,12 +433,28 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
 
   // Topics: keyword hits (leftmost-longest among keywords), then broader topics.
   ResolveOverlaps(OverlapPolicy::kLeftmostLongest, &keywords_);
+  if (options.resolve) {
+    // A keyword that is exactly a tagged name is the name: "Police" the
+    // Polish town is not evidence of law enforcement. Both lists are in span
+    // order (ResolveOverlaps, resolver.h).
+    auto key = [](const Candidate& c) { return std::tuple(c.field, c.start, ~c.end); };
+    keywords_.erase(std::remove_if(keywords_.begin(), keywords_.end(),
+                                   [&](const Candidate& k) {
+                                     return std::binary_search(
+                                         entities_.begin(), entities_.end(), k,
+                                         [&](const Candidate& a, const Candidate& b) {
+                                           return key(a) < key(b);
+                                         });
+                                   }),
+                    keywords_.end());
+  }
   struct TopicEvidence {
     uint32_t concept_index;
     double weight = 0;
     std::vector<std::pair<uint32_t, uint32_t>> rule_hits;  // (rule index, hits)
     int32_t inherited_from = -1;  // the narrower topic whose score it took
     std::vector<uint32_t> implied_by;  // tagged concepts that imply it
+    double implied_weight = 0;         // their evidence, capped
   };
   std::vector<TopicEvidence> topic_evidence;
   auto topic_slot = [&](uint32_t concept_index) -> TopicEvidence& {
@@ -449,7 +469,8 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
     for (const ConceptTag& tag : result.tags) {
       for (uint32_t topic_index : taxonomy.facts(tag.concept_index).implies) {
         TopicEvidence& t = topic_slot(topic_index);
-        t.weight += kImpliedTopicWeight * (tag.in_title ? 2.0 : 1.0);
+        const double implied = kImpliedTopicWeight * (tag.in_title ? 2.0 : 1.0);
+        t.implied_weight = std::min(kMaxImpliedWeight, t.implied_weight + implied);
         t.implied_by.push_back(tag.concept_index);
       }
     }
@@ -471,7 +492,7 @@ absl::StatusOr<TagResult> Tagger::Tag(const std::shared_ptr<const CompiledTaxono
   }
   std::vector<double> topic_scores;
   for (const TopicEvidence& t : topic_evidence) {
-    topic_scores.push_back(1 - std::exp(-t.weight / 3.0));
+    topic_scores.push_back(1 - std::exp(-(t.weight + t.implied_weight) / 3.0));
   }
   const size_t direct_topics = topic_evidence.size();
   for (size_t i = 0; i < direct_topics; ++i) {
