@@ -9,7 +9,7 @@
 #                    already configured is reused as it is; a new one is
 #                    configured for Release without unit tests and benchmarks.
 #   --prefix DIR     default /usr/local; gets bin/tagwired, bin/tagwire and
-#                    share/tagwire/starter.jsonl.
+#                    share/tagwire/default.jsonl.gz.
 #
 # System packages come from scripts/setup, which does nothing when they are
 # all installed already.

@@ -11,7 +11,7 @@
 namespace tagwire {
 namespace {
 
-// The taxonomy of an installed copy: <prefix>/share/tagwire/starter.jsonl
+// The taxonomy of an installed copy: <prefix>/share/tagwire/default.jsonl.gz
 // beside <prefix>/bin/<this program> (cmake --install, deploy/build.sh), so
 // an installed binary does not depend on the source tree it was built from.
 std::string InstalledTaxonomy() {

@@ -7,6 +7,8 @@
 //       article per line: {"id","source","version","title","body","language",
 //       "published_time","metadata"}; any other FILE is plain text whose first
 //       line is the title.
+//       --explain adds the resolution trace; --naive tags without context
+//       resolution or guards (the measured baseline).
 //   tagwire check-taxonomy [--taxonomy FILE]... [FILE...]
 //       Validates taxonomy files and reports hygiene warnings: aliases shared by
 //       several concepts, aliases that are common English words.
@@ -47,7 +49,7 @@
 #include "simdjson.h"
 
 #ifndef TAGWIRE_DEFAULT_TAXONOMY
-#define TAGWIRE_DEFAULT_TAXONOMY "data/starter.jsonl"
+#define TAGWIRE_DEFAULT_TAXONOMY "data/default.jsonl.gz"
 #endif
 
 namespace tagwire {
@@ -60,11 +62,13 @@ constexpr int kExitBadInput = 2;
 constexpr char kUsage[] = R"(usage:
   tagwire tag [--taxonomy FILE]... [--cache-dir DIR] [--explain] [--kinds K,K]
               [--min-score X] [--overlap leftmost-longest|all|no-subsumed]
-              [--offsets code-points,utf16] [--no-mentions] [FILE...]
+              [--offsets code-points,utf16] [--no-mentions] [--naive] [FILE...]
   tagwire check-taxonomy [--taxonomy FILE]... [FILE...]
   tagwire compile [--taxonomy FILE]... [--cache-dir DIR]
 
-Without --taxonomy the starter taxonomy is used (or $TAGWIRE_TAXONOMY).
+Without --taxonomy the default taxonomy is used (or $TAGWIRE_TAXONOMY).
+--naive turns off resolution by context and the ordinary-word guards (the
+baseline that bench/eval.py measures against).
 --cache-dir defaults to $XDG_CACHE_HOME/tagwire or ~/.cache/tagwire; '' disables.
 Exit codes: 0 ok, 2 bad input, 1 internal error.
 )";
@@ -158,6 +162,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
       line.options.explain = true;
     } else if (arg == "--no-mentions") {
       line.options.include_mentions = false;
+    } else if (arg == "--naive") {
+      line.options.resolve = false;
     } else if (arg == "--help" || arg == "-h") {
       return absl::InvalidArgumentError("help");
     } else if (arg.size() > 1 && arg[0] == '-') {

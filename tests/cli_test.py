@@ -14,6 +14,7 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
 STARTER = os.path.join(ROOT, "data", "starter.jsonl")
+DEFAULT = os.path.join(ROOT, "data", "default.jsonl.gz")
 TAGWIRE = None  # set from the command line
 
 
@@ -23,7 +24,9 @@ def run(*args, stdin=None, env=None):
         input=stdin,
         capture_output=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        # The starter taxonomy unless a test says otherwise: these tests are
+        # about the CLI; DefaultTaxonomyTest covers the default one.
+        env={**os.environ, "TAGWIRE_TAXONOMY": STARTER, **(env or {})},
     )
 
 
@@ -214,6 +217,57 @@ class BadInputTest(TempCase):
         self.assertEqual(run("tag", "--help").returncode, 0)
 
 
+class DefaultTaxonomyTest(unittest.TestCase):
+    """`tagwire tag` without --taxonomy or TAGWIRE_TAXONOMY: the default
+    taxonomy (data/default.jsonl.gz), with resolution by context. One
+    compiled cache for the class: the first test compiles (seconds), the
+    others start warm."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def tag(self, title, body, *flags):
+        env = {"TAGWIRE_TAXONOMY": "", "XDG_CACHE_HOME": self.tmp.name}
+        article = json.dumps({"id": "d", "title": title, "body": body}) + "\n"
+        result = run("tag", "--no-mentions", *flags, stdin=article.encode(), env=env)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        return json.loads(result.stdout)
+
+    def test_tag_without_taxonomy_uses_the_default_one(self):
+        tagged = self.tag(
+            "Zelenskyy visits Savannah",
+            "SAVANNAH, Ga. (Tagwire News) \u2014 Volodymyr Zelensky toured the port of "
+            "Savannah, Georgia, on Monday. Zelensky later flew to Kiev to discuss air defence "
+            "against Russian missile and drone attacks.",
+        )
+        ids = {t["conceptId"] for t in tagged["tags"]}
+        # Savannah GA, Georgia the US state (not the country), Kyiv (as
+        # "Kiev"), Zelenskyy by a transliteration and his surname.
+        self.assertLessEqual(
+            {"geo:4221552", "geo:adm1:US.GA", "geo:703448", "per:volodymyr-zelenskyy"}, ids
+        )
+        self.assertNotIn("geo:614540", ids)  # Georgia the country
+        # IPTC "conflict, war and peace" or one of its subtopics comes first.
+        self.assertTrue(tagged["topics"][0]["iptcCode"].startswith("medtop:"), tagged["topics"])
+        self.assertIn("medtop:16000000", {t["iptcCode"] for t in tagged["topics"]})
+
+    def test_explain_lists_the_candidates(self):
+        tagged = self.tag("", "Officials in Atlanta said Georgia would appeal.", "--explain")
+        georgia = [t for t in tagged["tags"] if t["conceptId"] == "geo:adm1:US.GA"]
+        self.assertEqual(len(georgia), 1, tagged["tags"])
+        self.assertIn("geo:614540", georgia[0]["explanation"])
+
+    def test_naive_baseline_ignores_context(self):
+        tagged = self.tag("", "Officials in Atlanta said Georgia would appeal.", "--naive")
+        ids = {t["conceptId"] for t in tagged["tags"]}
+        self.assertIn("geo:614540", ids)
+
+
 class TaxonomyToolsTest(TempCase):
     def test_check_taxonomy_reports_hygiene(self):
         path = self.write(
@@ -232,6 +286,11 @@ class TaxonomyToolsTest(TempCase):
 
     def test_starter_taxonomy_is_valid(self):
         result = run("check-taxonomy", STARTER)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertIn("ok: ", result.stdout.decode())
+
+    def test_default_taxonomy_is_valid(self):
+        result = run("check-taxonomy", DEFAULT)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
         self.assertIn("ok: ", result.stdout.decode())
 

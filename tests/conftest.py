@@ -41,6 +41,13 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENT_SOURCE = ROOT / "clients" / "python" / "src"
 EXAMPLES_DIR = ROOT / "examples"
 STARTER_TAXONOMY = ROOT / "data" / "starter.jsonl"
+DEFAULT_TAXONOMY = ROOT / "data" / "default.jsonl.gz"
+
+# The service tests are about the service, so their servers load the small
+# starter taxonomy (fast to compile, stable concept counts) unless a test says
+# otherwise; tests of the default taxonomy itself unset this (test_startup.py,
+# tests/deploy) and bench/eval.py measures its quality.
+os.environ.setdefault("TAGWIRE_TAXONOMY", str(STARTER_TAXONOMY))
 
 # Bounds on waits, in seconds. Generous for a loaded 2-core CI machine; a test
 # that reaches one has failed, it never passes by waiting.

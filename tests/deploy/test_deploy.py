@@ -47,7 +47,7 @@ from conftest import (
     ROOT,
     RPC_TIMEOUT,
     START_TIMEOUT,
-    STARTER_TAXONOMY,
+    DEFAULT_TAXONOMY,
     ServerExited,
     Tagwired,
     wait_until,
@@ -691,6 +691,7 @@ CONTEXT_KEPT = [
     "service/tagwired.cc",
     "proto/tagwire/v1",
     "data/starter.jsonl",
+    "data/default.jsonl.gz",
     "scripts/setup",
     "deploy/build.sh",
     f"deploy/{HEALTHZ.name}",
@@ -918,14 +919,14 @@ def installed(tagwired_binary: str, tmp_path_factory: pytest.TempPathFactory) ->
         prefix=prefix,
         tagwired=prefix / "bin" / "tagwired",
         tagwire=prefix / "bin" / "tagwire",
-        taxonomy=prefix / "share" / "tagwire" / STARTER_TAXONOMY.name,
+        taxonomy=prefix / "share" / "tagwire" / DEFAULT_TAXONOMY.name,
     )
 
 
 def test_build_sh_installs_binaries_and_taxonomy(installed: Installed):
     assert os.access(installed.tagwired, os.X_OK)
     assert os.access(installed.tagwire, os.X_OK)
-    assert installed.taxonomy.read_bytes() == STARTER_TAXONOMY.read_bytes()
+    assert installed.taxonomy.read_bytes() == DEFAULT_TAXONOMY.read_bytes()
     check = subprocess.run(
         [str(installed.tagwire), "check-taxonomy", str(installed.taxonomy)],
         capture_output=True,

@@ -30,6 +30,21 @@ def tag(server, channel=None, body=BODY):
     )
 
 
+def test_default_taxonomy_serves_without_flags(start_server, monkeypatch):
+    """No --taxonomy and no TAGWIRE_TAXONOMY: the default taxonomy from the
+    source tree (an installed copy is covered by tests/deploy)."""
+    monkeypatch.delenv("TAGWIRE_TAXONOMY")
+    server = start_server(taxonomy=None)
+    info = server.admin().GetTaxonomy(admin_service_pb2.GetTaxonomyRequest(), timeout=RPC_TIMEOUT)
+    assert [f.rsplit("/", 1)[-1] for f in info.taxonomy.source_files] == ["default.jsonl.gz"]
+    assert info.taxonomy.concept_count > 30000
+    response = tag(
+        server, body=b"KYIV, Ukraine (Tagwire News) \xe2\x80\x94 NATO ministers met in Kyiv."
+    )
+    ids = {t.concept_id for t in response.tagged_article.tags}
+    assert {"geo:703448", "geo:690791", "org:nato"} <= ids, ids
+
+
 def test_malformed_taxonomy_is_refused_with_file_and_line(start_server, tmp_path):
     bad = tmp_path / "bad.jsonl"
     first_line = STARTER_TAXONOMY.read_text().splitlines()[0]
