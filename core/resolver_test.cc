@@ -42,6 +42,14 @@ constexpr char kGazetteer[] = R"(
 {"id":"per:george-clooney","kind":"PERSON","name":"George Clooney"}
 {"id":"org:apple","kind":"ORGANIZATION","name":"Apple","aliases":[{"text":"Apple","common_word":true}],"implies":["topic:defence"]}
 {"id":"org:nato","kind":"ORGANIZATION","name":"NATO","implies":["topic:defence"]}
+{"id":"geo:LB","kind":"LOCATION","name":"Lebanon","attributes":{"country_code":"LB","population":6800000,"feature":"country"}}
+{"id":"geo:tripoli-ly","kind":"LOCATION","name":"Tripoli","attributes":{"country_code":"LY","population":1150989,"feature":"city"}}
+{"id":"geo:tripoli-lb","kind":"LOCATION","name":"Tripoli","attributes":{"country_code":"LB","population":229398,"feature":"city"}}
+{"id":"geo:adm1:CH.GE","kind":"LOCATION","name":"Geneva","attributes":{"country_code":"CH","admin1":"GE","feature":"admin1"}}
+{"id":"geo:geneva","kind":"LOCATION","name":"Geneva","attributes":{"country_code":"CH","admin1":"GE","population":183981,"feature":"city"}}
+{"id":"geo:un-town","kind":"LOCATION","name":"Un","attributes":{"country_code":"IN","population":17000,"feature":"city"}}
+{"id":"org:un","kind":"ORGANIZATION","name":"United Nations","aliases":["UN"]}
+{"id":"geo:george","kind":"LOCATION","name":"George","attributes":{"country_code":"ZA","population":157394,"feature":"city"}}
 )";
 
 class ResolverTest : public ::testing::Test {
@@ -118,6 +126,29 @@ TEST_F(ResolverTest, OrdinaryWordsNeedStrongSupport) {
   EXPECT_EQ(Tagged("READING, England (Tagwire News) \xE2\x80\x94 Trains were cancelled."),
             (Ids{"geo:reading", "geo:GB"}));
   EXPECT_EQ(Tagged("POLICE (Tagwire News) \xE2\x80\x94 The port reopened."), (Ids{"geo:police"}));
+}
+
+TEST_F(ResolverTest, OneSensePerArticle) {
+  // "Tripoli, Lebanon" settles the later, bare "Tripoli" too.
+  EXPECT_EQ(Tagged("The port of Tripoli, Lebanon, grew. Traders in Tripoli were pleased."),
+            (Ids{"geo:tripoli-lb", "geo:LB"}));
+  EXPECT_EQ(Tagged("Fighting in Tripoli eased."), (Ids{"geo:tripoli-ly"}));
+}
+
+TEST_F(ResolverTest, CityOverItsNamesakeDivision) {
+  EXPECT_EQ(Tagged("Talks resumed in Geneva."), (Ids{"geo:geneva"}));
+}
+
+TEST_F(ResolverTest, ExactAcronymOverATownOfThatName) {
+  EXPECT_EQ(Tagged("The UN called for calm."), (Ids{"org:un"}));
+}
+
+TEST_F(ResolverTest, TwoPlacesInARowAreAPersonsNameThroughoutTheArticle) {
+  EXPECT_EQ(Tagged("A letter by George Washington was sold. Washington wrote it in 1783."),
+            (Ids{}));
+  // Unless the second contains the first.
+  EXPECT_EQ(Tagged("Storms hit Atlanta Georgia overnight."),
+            (Ids{"geo:atlanta", "geo:adm1:US.GA"}));
 }
 
 TEST_F(ResolverTest, BaselineTakesOrdinaryWordsAndTheMostPopulous) {
