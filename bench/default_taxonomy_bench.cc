@@ -4,7 +4,8 @@
 // the same folded text with a count-only callback. Prints articles/s and MB/s
 // for each and the two ratios (resolution's cost, and tagging vs the scan).
 //
-//   build/bench/default_taxonomy_bench [--benchmark_min_time=1]
+//   build/bench/default_taxonomy_bench --benchmark_min_time=2 --benchmark_repetitions=5 \
+//       --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -134,7 +135,8 @@ void BM_RawScan(benchmark::State& state) {
   Report(state, f);
 }
 
-// Interleaved repetitions keep the three close together in time on a noisy machine.
+// Run with --benchmark_enable_random_interleaving=true and repetitions to keep
+// the three close together in time on a noisy machine.
 BENCHMARK(BM_Tag)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TagNaive)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RawScan)->Unit(benchmark::kMillisecond);

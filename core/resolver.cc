@@ -474,7 +474,9 @@ class Resolver {
         }
         if (in_dateline) add(kDateline, "dateline", true, true);
         if (c.item_index == 0) add(kPrimaryName, "own name", false);
-        if (f.feature == PlaceFeature::kCity && GroupHas(&group, f.admin1)) {
+        // Only when they share the name: "Oklahoma", an alternate name of
+        // Oklahoma City, is the state.
+        if (f.feature == PlaceFeature::kCity && c.item_index == 0 && GroupHas(&group, f.admin1)) {
           add(kNamesakeCity, "city of its namesake division", false);
         }
         if (before == "the" && mixed_kinds) add(kTheBefore, "\"the\" before", false);
