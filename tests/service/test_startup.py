@@ -37,7 +37,7 @@ def test_default_taxonomy_serves_without_flags(start_server, monkeypatch):
     server = start_server(wait=False, taxonomy=None)
     # A cold compile of 146,000 literals: about 8 s here, several times that
     # under ASan (scripts/sanitize); the session's cache makes reruns warm.
-    server.wait_event("serving", timeout=300)
+    server.wait_ready(timeout=300)
     info = server.admin().GetTaxonomy(admin_service_pb2.GetTaxonomyRequest(), timeout=RPC_TIMEOUT)
     assert [f.rsplit("/", 1)[-1] for f in info.taxonomy.source_files] == ["default.jsonl.gz"]
     assert info.taxonomy.concept_count > 30000
