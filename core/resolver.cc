@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -390,12 +391,21 @@ class Resolver {
   size_t LiveConcepts(const Group& g) const {
     size_t live = 0;
     for (size_t k = g.begin; k < g.end; ++k) {
-      if (c_[k].concept_index == kDropped) continue;
-      bool seen = false;
-      for (size_t j = g.begin; j < k; ++j) seen |= c_[j].concept_index == c_[k].concept_index;
-      live += seen ? 0 : 1;
+      if (c_[k].concept_index != kDropped && !RepeatsConcept(g, k)) ++live;
     }
     return live;
+  }
+
+  // True if candidate k's concept already has an earlier live candidate in
+  // group g (two aliases of one concept on one span). Candidates of a span
+  // are sorted by concept (SpanOrder in tagger.cc), so it is the previous one.
+  bool RepeatsConcept(const Group& g, size_t k) const {
+    for (size_t j = k; j > g.begin; --j) {
+      if (c_[j - 1].concept_index != kDropped) {
+        return c_[j - 1].concept_index == c_[k].concept_index;
+      }
+    }
+    return false;
   }
 
   // Rules 3 and 4 for span group `g`: the index of the chosen candidate, or
@@ -413,11 +423,14 @@ class Resolver {
     const bool in_dateline = first.field == Field::kBody && first.start < dateline_end_;
     const bool state_word = after == "state" || EndsWithStateOf(text.substr(0, first.start));
 
+    // Whether the live candidates are of more than one kind (a company and a place).
     bool mixed_kinds = false;
-    for (size_t k = group.begin + 1; k < group.end; ++k) {
-      mixed_kinds |= c_[k].concept_index != kDropped && c_[group.begin].concept_index != kDropped &&
-                     taxonomy_.concept_at(c_[k].concept_index).kind !=
-                         taxonomy_.concept_at(c_[group.begin].concept_index).kind;
+    std::optional<ConceptKind> first_kind;
+    for (size_t k = group.begin; k < group.end; ++k) {
+      if (c_[k].concept_index == kDropped) continue;
+      const ConceptKind kind = taxonomy_.concept_at(c_[k].concept_index).kind;
+      if (!first_kind) first_kind = kind;
+      mixed_kinds |= kind != *first_kind;
     }
     int best = -1;
     double best_score = 0;
@@ -426,10 +439,7 @@ class Resolver {
     for (size_t k = group.begin; k < group.end; ++k) {
       const Candidate& c = c_[k];
       if (c.concept_index == kDropped) continue;
-      // One entry per concept (two aliases of one concept may share the span).
-      bool seen = false;
-      for (size_t j = group.begin; j < k; ++j) seen |= c_[j].concept_index == c.concept_index;
-      if (seen) continue;
+      if (RepeatsConcept(group, k)) continue;  // one entry per concept
       ++live;
       const Concept& concept_value = taxonomy_.concept_at(c.concept_index);
       const ConceptFacts& f = FactsOf(c);
