@@ -132,6 +132,17 @@ absl::StatusOr<std::string> Gunzip(std::string_view path, std::string_view bytes
     out.resize(old_size + chunk - stream.avail_out);
     if (result == Z_BUF_ERROR && stream.avail_in == 0) break;  // truncated input
     if (result == Z_BUF_ERROR) result = Z_OK;                  // needs more room
+    // Concatenated members (cat a.gz b.gz, pigz) are one file, as for gzip(1).
+    if (result == Z_STREAM_END && stream.avail_in > 0) {
+      const std::string_view rest(reinterpret_cast<const char*>(stream.next_in), stream.avail_in);
+      if (!IsGzip(rest)) {
+        inflateEnd(&stream);
+        return absl::InvalidArgumentError(
+            StrCat(path, ": ", rest.size(), " bytes of trailing garbage after the gzip data"));
+      }
+      if (inflateReset(&stream) != Z_OK) break;
+      result = Z_OK;
+    }
   }
   inflateEnd(&stream);
   if (result != Z_STREAM_END) {

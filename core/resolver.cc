@@ -62,17 +62,29 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-// The ASCII word ending just before `pos` (skipping spaces and one '.'),
-// lowercased; empty if there is none.
+// Abbreviations that end in a period without ending a sentence.
+constexpr std::array<std::string_view, 16> kAbbreviations = {
+    "mr", "mrs", "ms", "dr", "sen", "gen", "gov", "rep", "prof", "st", "lt", "col", "maj",
+    "capt", "sgt", "rev"};
+
+// The ASCII word ending just before `pos` (skipping spaces, and the period of
+// an abbreviation: "Dr. Lincoln"), lowercased; empty if there is none, if it
+// ends a sentence ("…the minister. Georgia") or is part of a non-ASCII word.
 std::string WordBefore(std::string_view text, size_t pos) {
   size_t end = pos;
   while (end > 0 && IsSpace(text[end - 1])) --end;
   if (end == pos) return "";  // not separated by space: part of something else
-  if (end > 0 && text[end - 1] == '.') --end;
+  const bool period = end > 0 && text[end - 1] == '.';
+  if (period) --end;
   size_t start = end;
   while (start > 0 && IsAsciiLetter(text[start - 1])) --start;
+  if (start > 0 && static_cast<unsigned char>(text[start - 1]) >= 0x80) return "";
   std::string word;
   for (size_t i = start; i < end; ++i) word.push_back(Lower(text[i]));
+  if (period && std::find(kAbbreviations.begin(), kAbbreviations.end(), word) ==
+                    kAbbreviations.end()) {
+    return "";
+  }
   return word;
 }
 
@@ -84,9 +96,9 @@ std::string WordAfter(std::string_view text, size_t pos) {
   if (start == pos && start < text.size() && text[start] == '-') ++start;
   if (start == pos) return "";
   std::string word;
-  for (size_t i = start; i < text.size() && IsAsciiLetter(text[i]); ++i) {
-    word.push_back(Lower(text[i]));
-  }
+  size_t i = start;
+  for (; i < text.size() && IsAsciiLetter(text[i]); ++i) word.push_back(Lower(text[i]));
+  if (i < text.size() && static_cast<unsigned char>(text[i]) >= 0x80) return "";
   return word;
 }
 
@@ -167,13 +179,15 @@ class Resolver {
     }
     OneSensePerArticle(&best, scores, notes_ != nullptr ? &notes : nullptr);
     std::vector<Candidate> kept;
+    std::vector<bool> kept_sentence_case;
     std::vector<std::string> kept_notes;
     for (size_t g = 0; g < groups_.size(); ++g) {
       if (best[g] < 0) continue;
       kept.push_back(c_[best[g]]);
+      kept_sentence_case.push_back(groups_[g].sentence_case);
       if (notes_ != nullptr) kept_notes.push_back(std::move(notes[g]));
     }
-    ApplySentenceCaseGuard(&kept, notes_ != nullptr ? &kept_notes : nullptr);
+    ApplySentenceCaseGuard(kept_sentence_case, &kept, notes_ != nullptr ? &kept_notes : nullptr);
     c_ = std::move(kept);
     if (notes_ != nullptr) *notes_ = std::move(kept_notes);
   }
@@ -202,40 +216,59 @@ class Resolver {
       Group& g = groups_.emplace_back();
       g.begin = i;
       g.end = end;
-      const std::string_view text = FieldText(c_[i].field);
-      g.before = WordBefore(text, c_[i].start);
-      g.after = WordAfter(text, c_[i].end);
-      g.person_title = OneOf(kPersonTitles, g.before) ||
-                       (!g.before.empty() && taxonomy_.is_given_name(g.before) &&
-                        IsCapitalizedBefore(text, c_[i].start));
-      g.sentence_case = c_[i].field == Field::kTitle || AtSentenceStart(text, c_[i].start) ||
-                        (c_[i].field == Field::kBody && dateline_end_ > 0 &&
-                         FirstWordAfterDateline() == c_[i].start);
       i = end;
     }
-    // Two places in a row with one space between ("George Washington",
-    // "Jordan Henderson") are a person's name, unless the second contains
-    // the first ("Atlanta Georgia").
+    // A dateline starts with a place ("KYIV, Ukraine (Agency) —"), not with
+    // any capitals and a comma ("UPDATED, Orange juice —").
+    if (dateline_end_ > 0) {
+      const size_t first = article_.body.find_first_not_of(" \t\r\n");
+      bool place_first = false;
+      for (const Group& g : groups_) {
+        const Candidate& c = c_[g.begin];
+        if (c.field == Field::kBody && c.start == first) place_first = AnyPlace(g);
+      }
+      if (!place_first) dateline_end_ = 0;
+    }
+    const size_t after_dateline = dateline_end_ > 0 ? FirstWordAfterDateline() : SIZE_MAX;
+    for (Group& g : groups_) {
+      const Candidate& c = c_[g.begin];
+      const std::string_view text = FieldText(c.field);
+      g.before = WordBefore(text, c.start);
+      g.after = WordAfter(text, c.end);
+      g.person_title = OneOf(kPersonTitles, g.before) ||
+                       (!g.before.empty() && taxonomy_.is_given_name(g.before) &&
+                        IsCapitalizedBefore(text, c.start));
+      g.sentence_case = c.field == Field::kTitle || AtSentenceStart(text, c.start) ||
+                        (c.field == Field::kBody && c.start == after_dateline);
+    }
+    // A name once shown to be a person's by a title is that person's
+    // everywhere in the article: after "President Lincoln", "Lincoln said".
+    absl::flat_hash_set<std::string> person_names;
+    for (const Group& g : groups_) {
+      if (g.person_title) person_names.insert(SpanKey(g));
+    }
+    // Two cities in a row with one space between ("George Washington") are a
+    // person's name, unless the second contains the first ("Atlanta
+    // Georgia"); the second word is then his name throughout. Countries and
+    // divisions are left out: "Russia Ukraine war" is two places.
     for (size_t g = 0; g + 1 < groups_.size(); ++g) {
+      const int n = NextGroup(g);
+      if (n < 0) continue;
       const Candidate& here = c_[groups_[g].begin];
-      const Candidate& next = c_[groups_[g + 1].begin];
-      if (next.field != here.field || next.start != here.end + 1 ||
-          FieldText(here.field)[here.end] != ' ' || !AllPlaces(groups_[g]) ||
-          !AllPlaces(groups_[g + 1]) || SpanKey(groups_[g]) == SpanKey(groups_[g + 1])) {
+      const Candidate& next = c_[groups_[n].begin];
+      if (next.start != here.end + 1 || FieldText(here.field)[here.end] != ' ' ||
+          !AllCities(groups_[g]) || !AllPlaces(groups_[n]) ||
+          SpanKey(groups_[g]) == SpanKey(groups_[n])) {
         continue;
       }
       bool contained = false;
       for (size_t k = groups_[g].begin; k < groups_[g].end; ++k) {
-        contained |= GroupHas(&groups_[g + 1], taxonomy_.facts(c_[k].concept_index).admin1) ||
-                     GroupHas(&groups_[g + 1], taxonomy_.facts(c_[k].concept_index).country);
+        contained |= GroupHas(&groups_[n], taxonomy_.facts(c_[k].concept_index).admin1) ||
+                     GroupHas(&groups_[n], taxonomy_.facts(c_[k].concept_index).country);
       }
-      if (!contained) groups_[g].person_title = groups_[g + 1].person_title = true;
-    }
-    // A name once shown to be a person's is that person's everywhere in the
-    // article: after "George Washington", "Washington wrote" is him too.
-    absl::flat_hash_set<std::string> person_names;
-    for (const Group& g : groups_) {
-      if (g.person_title) person_names.insert(SpanKey(g));
+      if (contained) continue;
+      groups_[g].person_title = groups_[n].person_title = true;
+      person_names.insert(SpanKey(groups_[n]));
     }
     if (person_names.empty()) return;
     for (Group& g : groups_) {
@@ -249,6 +282,25 @@ class Resolver {
     std::string key(FieldText(c.field).substr(c.start, c.end - c.start));
     for (char& ch : key) ch = Lower(ch);
     return key;
+  }
+
+  // True if every candidate of `group` is a city named by a full name.
+  bool AllCities(const Group& group) const {
+    if (!AllPlaces(group)) return false;
+    for (size_t k = group.begin; k < group.end; ++k) {
+      if (taxonomy_.facts(c_[k].concept_index).feature != PlaceFeature::kCity) return false;
+    }
+    return true;
+  }
+
+  bool AnyPlace(const Group& group) const {
+    for (size_t k = group.begin; k < group.end; ++k) {
+      if (c_[k].concept_index != kDropped &&
+          taxonomy_.concept_at(c_[k].concept_index).kind == ConceptKind::kLocation) {
+        return true;
+      }
+    }
+    return false;
   }
 
   bool AllPlaces(const Group& group) const {
@@ -315,22 +367,38 @@ class Resolver {
     return 0;
   }
 
+  // The index of the first group after group `g` in the text (same field,
+  // starting at or after its end), or -1. With OverlapPolicy::kAll, spans
+  // nested in `g` come between the two in order and are skipped.
+  int NextGroup(size_t g) const {
+    const Candidate& here = c_[groups_[g].begin];
+    for (size_t n = g + 1; n < groups_.size(); ++n) {
+      const Candidate& next = c_[groups_[n].begin];
+      if (next.field != here.field) return -1;
+      if (next.start >= here.end) return static_cast<int>(n);
+    }
+    return -1;
+  }
+
   // The span group starting right after ", " following group `g`, if any.
   const Group* Adjacent(size_t g) const {
-    if (g + 1 >= groups_.size()) return nullptr;
+    const int n = NextGroup(g);
+    if (n < 0) return nullptr;
     const Candidate& here = c_[groups_[g].begin];
-    const Candidate& next = c_[groups_[g + 1].begin];
-    if (next.field != here.field) return nullptr;
     const std::string_view text = FieldText(here.field);
     size_t i = here.end;
     if (i >= text.size() || text[i] != ',') return nullptr;
     ++i;
     while (i < text.size() && IsSpace(text[i])) ++i;
-    return i == next.start ? &groups_[g + 1] : nullptr;
+    return i == c_[groups_[n].begin].start ? &groups_[n] : nullptr;
   }
-  // The span group ending with ", " right before group `g`, if any.
+  // The span group ending with ", " right before group `g`, if any (looking
+  // back a few groups, past spans nested in it under OverlapPolicy::kAll).
   const Group* AdjacentBefore(size_t g) const {
-    return g > 0 && Adjacent(g - 1) != nullptr ? &groups_[g - 1] : nullptr;
+    for (size_t back = 1; back <= 8 && back <= g; ++back) {
+      if (Adjacent(g - back) == &groups_[g]) return &groups_[g - back];
+    }
+    return nullptr;
   }
 
   bool GroupHas(const Group* group, int32_t concept_index) const {
@@ -553,16 +621,19 @@ class Resolver {
     return i;
   }
 
-  // True if `text` ends with "state of " (any case).
+  // True if `text` ends with the words "state of" (any case), not "estate
+  // of" or "head of state of".
   static bool EndsWithStateOf(std::string_view text) {
     size_t end = text.size();
     while (end > 0 && IsSpace(text[end - 1])) --end;
     constexpr std::string_view kStateOf = "state of";
     if (end < kStateOf.size()) return false;
+    const size_t start = end - kStateOf.size();
     for (size_t i = 0; i < kStateOf.size(); ++i) {
-      if (Lower(text[end - kStateOf.size() + i]) != kStateOf[i]) return false;
+      if (Lower(text[start + i]) != kStateOf[i]) return false;
     }
-    return true;
+    if (start > 0 && IsAsciiLetter(text[start - 1])) return false;
+    return WordBefore(text, start) != "of";  // "head of state of"
   }
 
   // True if the word before `pos` starts with a capital (a name, not "george").
@@ -577,23 +648,23 @@ class Resolver {
   // Rule 4, second half: an ordinary-word alias whose only capital may be
   // sentence case ("Reading the report…", a title-case headline) stays only
   // if the concept is also mentioned elsewhere in the article.
-  void ApplySentenceCaseGuard(std::vector<Candidate>* kept, std::vector<std::string>* notes) {
+  // `sentence_case[i]`: whether kept candidate i is in sentence case (its group's).
+  void ApplySentenceCaseGuard(const std::vector<bool>& sentence_case,
+                              std::vector<Candidate>* kept, std::vector<std::string>* notes) {
     absl::flat_hash_map<uint32_t, int> firm;  // mentions not in sentence case
-    auto sentence_case = [&](const Candidate& c) {
-      return c.field == Field::kTitle || AtSentenceStart(FieldText(c.field), c.start);
-    };
     // Places are exempt: they already needed support (rule 4).
-    auto guarded = [&](const Candidate& c) {
-      return AliasOf(c).common_word && sentence_case(c) &&
+    auto guarded = [&](size_t i) {
+      const Candidate& c = (*kept)[i];
+      return AliasOf(c).common_word && sentence_case[i] &&
              taxonomy_.concept_at(c.concept_index).kind != ConceptKind::kLocation;
     };
-    for (const Candidate& c : *kept) {
-      if (!guarded(c)) ++firm[c.concept_index];
+    for (size_t i = 0; i < kept->size(); ++i) {
+      if (!guarded(i)) ++firm[(*kept)[i].concept_index];
     }
     size_t out = 0;
     for (size_t i = 0; i < kept->size(); ++i) {
       const Candidate& c = (*kept)[i];
-      if (guarded(c) && firm[c.concept_index] == 0) continue;
+      if (guarded(i) && firm[c.concept_index] == 0) continue;
       if (out != i) {
         (*kept)[out] = c;
         if (notes != nullptr) (*notes)[out] = std::move((*notes)[i]);

@@ -50,6 +50,9 @@ constexpr char kGazetteer[] = R"(
 {"id":"geo:un-town","kind":"LOCATION","name":"Un","attributes":{"country_code":"IN","population":17000,"feature":"city"}}
 {"id":"org:un","kind":"ORGANIZATION","name":"United Nations","aliases":["UN"]}
 {"id":"geo:george","kind":"LOCATION","name":"George","attributes":{"country_code":"ZA","population":157394,"feature":"city"}}
+{"id":"geo:UA","kind":"LOCATION","name":"Ukraine","attributes":{"country_code":"UA","population":41000000,"feature":"country"}}
+{"id":"geo:RU","kind":"LOCATION","name":"Russia","attributes":{"country_code":"RU","population":144000000,"feature":"country"}}
+{"id":"geo:orange","kind":"LOCATION","name":"Orange","aliases":[{"text":"Orange","common_word":true}],"attributes":{"country_code":"US","admin1":"CA","population":139969,"feature":"city"}}
 )";
 
 class ResolverTest : public ::testing::Test {
@@ -151,6 +154,38 @@ TEST_F(ResolverTest, TwoPlacesInARowAreAPersonsNameThroughoutTheArticle) {
             (Ids{"geo:atlanta", "geo:adm1:US.GA"}));
 }
 
+TEST_F(ResolverTest, CountriesInARowAreNotAPersonsName) {
+  EXPECT_EQ(Tagged("Negotiators met.", "Russia Ukraine talks resume"), (Ids{"geo:RU", "geo:UA"}));
+}
+
+TEST_F(ResolverTest, ATitleThatEndsASentenceIsNoPersonCue) {
+  EXPECT_EQ(Tagged("The deal was signed by the president. Georgia will join the talks."),
+            (Ids{"geo:GE"}));
+  EXPECT_EQ(Tagged("A portrait by Dr. Washington hangs there."), (Ids{}));
+}
+
+TEST_F(ResolverTest, StateOfIsWholeWords) {
+  EXPECT_EQ(Tagged("The real estate of Georgia is booming, officials in Tbilisi said."),
+            (Ids{"geo:GE", "geo:tbilisi"}));
+  EXPECT_EQ(Tagged("Voters in the state of Georgia went to the polls."), (Ids{"geo:adm1:US.GA"}));
+}
+
+TEST_F(ResolverTest, ADatelineStartsWithAPlace) {
+  EXPECT_EQ(Tagged("UPDATED, Orange juice prices \xE2\x80\x94 traders said futures rose."),
+            (Ids{}));
+}
+
+TEST_F(ResolverTest, AdjacencyHoldsWhenAllOverlapsAreKept) {
+  TagOptions options;
+  options.overlap = OverlapPolicy::kAll;
+  auto result =
+      tagger_.Tag(*taxonomy_, {.body = "A tornado struck Paris, Texas, overnight."}, options);
+  ASSERT_TRUE(result.ok());
+  std::set<std::string> ids;
+  for (const ConceptTag& tag : result->tags) ids.insert(tag.concept_ptr->id);
+  EXPECT_EQ(ids, (Ids{"geo:paris-tx", "geo:adm1:US.TX"}));
+}
+
 TEST_F(ResolverTest, BaselineTakesOrdinaryWordsAndTheMostPopulous) {
   EXPECT_EQ(Tagged("Reading the report, officials in Atlanta said Georgia agreed.", "", false),
             (Ids{"geo:reading", "geo:atlanta", "geo:GE"}));
@@ -215,6 +250,26 @@ TEST(TaxonomyFormatTest, AliasTypesCommonWordsAndImpliesAreValidated) {
   auto dangling = CompileJsonl("{\"id\":\"t\",\"kind\":\"TOPIC\",\"name\":\"t\"}\n"
                                "{\"id\":\"a\",\"kind\":\"ORGANIZATION\",\"name\":\"A\",\"implies\":[\"x\"]}");
   EXPECT_THAT(dangling.status().message(), HasSubstr("test.jsonl:2: 'implies' refers to 'x', an unknown id"));
+  // A suppressed concept's `implies` is not checked; add_aliases can flag an
+  // existing alias as an ordinary word.
+  TaxonomyBuilder builder;
+  ASSERT_TRUE(builder
+                  .AddLayer("base.jsonl",
+                            "{\"id\":\"t\",\"kind\":\"TOPIC\",\"name\":\"t\"}\n"
+                            "{\"id\":\"x\",\"kind\":\"ORGANIZATION\",\"name\":\"Nice\","
+                            "\"implies\":[\"t\"]}\n"
+                            "{\"id\":\"y\",\"kind\":\"LOCATION\",\"name\":\"Nice\"}\n")
+                  .ok());
+  ASSERT_TRUE(builder
+                  .AddLayer("overlay.jsonl",
+                            "{\"id\":\"x\",\"suppress\":true}\n{\"id\":\"t\",\"suppress\":true}\n"
+                            "{\"id\":\"y\",\"add_aliases\":[{\"text\":\"Nice\",\"common_word\":true}]}\n")
+                  .ok());
+  auto layered = builder.Build();
+  ASSERT_TRUE(layered.ok()) << layered.status();
+  ASSERT_EQ(layered->concepts().size(), 1u);
+  ASSERT_EQ(layered->concepts()[0].aliases.size(), 1u);
+  EXPECT_TRUE(layered->concepts()[0].aliases[0].common_word);
   auto not_topic = CompileJsonl("{\"id\":\"b\",\"kind\":\"PERSON\",\"name\":\"B\"}\n"
                                 "{\"id\":\"a\",\"kind\":\"ORGANIZATION\",\"name\":\"A\",\"implies\":[\"b\"]}");
   EXPECT_THAT(not_topic.status().message(), HasSubstr("'b', which is not a TOPIC"));
@@ -237,6 +292,20 @@ TEST(GzipTest, GzipTaxonomyFilesAreReadAndCorruptOnesRefused) {
   EXPECT_THAT(cut.status().message(), HasSubstr("cut.jsonl.gz: corrupt or truncated gzip data"));
   auto bomb = Gunzip("big.gz", *bytes, 10);
   EXPECT_EQ(bomb.status().code(), absl::StatusCode::kResourceExhausted);
+  // Concatenated members are one file (cat a.gz b.gz, pigz); trailing junk is an error.
+  ASSERT_TRUE(WriteFileAtomically(dir + "/two.jsonl",
+                                  "{\"id\":\"b\",\"kind\":\"PERSON\",\"name\":\"Alan Turing\"}\n")
+                  .ok());
+  ASSERT_EQ(std::system(("gzip -kf " + dir + "/two.jsonl").c_str()), 0);
+  auto second = ReadFileBytes(dir + "/two.jsonl.gz");
+  ASSERT_TRUE(second.ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/both.jsonl.gz", *bytes + *second).ok());
+  auto both = LoadTaxonomyFiles({dir + "/both.jsonl.gz"});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->concepts().size(), 2u);
+  auto junk = Gunzip("junk.gz", *bytes + "junk");
+  EXPECT_EQ(junk.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(junk.status().message(), HasSubstr("4 bytes of trailing garbage"));
 }
 
 }  // namespace

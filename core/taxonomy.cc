@@ -1,5 +1,6 @@
 #include "core/taxonomy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -550,7 +551,17 @@ absl::Status TaxonomyBuilder::AddLayer(std::string_view name, std::string_view c
             rule.location = {file_index, line};
             target.rules.push_back(std::move(rule));
           } else {
-            target.aliases.push_back(std::move(alias));
+            // A repeat only adds its ordinary-word flag, as in a definition.
+            auto same = std::find_if(target.aliases.begin(), target.aliases.end(),
+                                     [&](const Alias& a) {
+                                       return a.text == alias.text &&
+                                              a.case_policy == alias.case_policy;
+                                     });
+            if (same == target.aliases.end()) {
+              target.aliases.push_back(std::move(alias));
+            } else {
+              same->common_word |= alias.common_word;
+            }
           }
         }
         break;
@@ -582,6 +593,7 @@ absl::StatusOr<Taxonomy> TaxonomyBuilder::Build() {
     }
   }
   for (const Concept& concept_value : s.concepts) {
+    if (concept_value.id.empty()) continue;  // suppressed
     for (const std::string& topic : concept_value.implies) {
       const auto it = s.index_by_id.find(topic);
       if (it == s.index_by_id.end() || s.concepts[it->second].kind != ConceptKind::kTopic) {
