@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -94,23 +92,20 @@ def load_gold(directory: Path) -> list[dict]:
 def run_tagwire(
     binary: str, taxonomy: list[str], articles: list[dict], naive: bool
 ) -> tuple[dict, float]:
-    """Tags every article in one `tagwire tag` run; returns {id: output} and seconds."""
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8", delete=False) as f:
-        for a in articles:
-            f.write(json.dumps({"id": a["id"], "title": a["title"], "body": a["body"]}) + "\n")
-        path = f.name
+    """Tags every article in one `tagwire tag` run (JSONL on stdin); returns
+    {id: output} and seconds."""
+    jsonl = "".join(
+        json.dumps({"id": a["id"], "title": a["title"], "body": a["body"]}) + "\n" for a in articles
+    )
     command = [binary, "tag", "--no-mentions"]
     for t in taxonomy:
         command += ["--taxonomy", t]
     if naive:
         command.append("--naive")
     started = time.monotonic()
-    try:
-        done = subprocess.run(
-            command + [path], capture_output=True, text=True, timeout=600, check=False
-        )
-    finally:
-        os.unlink(path)
+    done = subprocess.run(
+        command, input=jsonl, capture_output=True, text=True, timeout=600, check=False
+    )
     seconds = time.monotonic() - started
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")

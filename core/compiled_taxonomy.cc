@@ -58,22 +58,21 @@ absl::StatusOr<std::shared_ptr<const CompiledTaxonomy>> CompiledTaxonomy::Compil
 
 namespace {
 
-bool HasExtra(const Attributes& attributes, std::string_view key, std::string_view value) {
+// The value of the extra (string) attribute `key`, or "".
+std::string_view Extra(const Attributes& attributes, std::string_view key) {
   for (const auto& [k, v] : attributes.extra) {
-    if (k == key && v == value) return true;
+    if (k == key) return v;
   }
-  return false;
+  return "";
 }
 
 PlaceFeature ParseFeature(const Attributes& attributes) {
-  for (const auto& [key, value] : attributes.extra) {
-    if (key != "feature") continue;
-    if (value == "continent") return PlaceFeature::kContinent;
-    if (value == "region") return PlaceFeature::kRegion;
-    if (value == "country") return PlaceFeature::kCountry;
-    if (value == "admin1") return PlaceFeature::kAdmin1;
-    if (value == "city") return PlaceFeature::kCity;
-  }
+  const std::string_view value = Extra(attributes, "feature");
+  if (value == "continent") return PlaceFeature::kContinent;
+  if (value == "region") return PlaceFeature::kRegion;
+  if (value == "country") return PlaceFeature::kCountry;
+  if (value == "admin1") return PlaceFeature::kAdmin1;
+  if (value == "city") return PlaceFeature::kCity;
   return PlaceFeature::kNone;
 }
 
@@ -123,7 +122,7 @@ void CompiledTaxonomy::ComputeFacts(
       // reader assumes without context.
       if (f.feature == PlaceFeature::kCountry) f.prior = std::max(f.prior, 3.6f);
       // A capital is what a reader assumes: Washington the city over the state.
-      if (HasExtra(a, "capital", "true")) f.prior += 0.5f;
+      if (Extra(a, "capital") == "true") f.prior += 0.5f;
     } else {
       f.prior = 3.0f;
     }

@@ -70,7 +70,8 @@ constexpr std::array<std::string_view, 16> kAbbreviations = {
 // The ASCII word ending just before `pos` (skipping spaces, and the period of
 // an abbreviation: "Dr. Lincoln"), lowercased; empty if there is none, if it
 // ends a sentence ("…the minister. Georgia") or is part of a non-ASCII word.
-std::string WordBefore(std::string_view text, size_t pos) {
+// `*capitalized` (if given) tells whether it starts with a capital.
+std::string WordBefore(std::string_view text, size_t pos, bool* capitalized = nullptr) {
   size_t end = pos;
   while (end > 0 && IsSpace(text[end - 1])) --end;
   if (end == pos) return "";  // not separated by space: part of something else
@@ -81,6 +82,7 @@ std::string WordBefore(std::string_view text, size_t pos) {
   if (start > 0 && static_cast<unsigned char>(text[start - 1]) >= 0x80) return "";
   std::string word;
   for (size_t i = start; i < end; ++i) word.push_back(Lower(text[i]));
+  if (capitalized != nullptr) *capitalized = start < end && text[start] >= 'A' && text[start] <= 'Z';
   if (period && std::find(kAbbreviations.begin(), kAbbreviations.end(), word) ==
                     kAbbreviations.end()) {
     return "";
@@ -233,11 +235,11 @@ class Resolver {
     for (Group& g : groups_) {
       const Candidate& c = c_[g.begin];
       const std::string_view text = FieldText(c.field);
-      g.before = WordBefore(text, c.start);
+      bool capitalized = false;
+      g.before = WordBefore(text, c.start, &capitalized);
       g.after = WordAfter(text, c.end);
       g.person_title = OneOf(kPersonTitles, g.before) ||
-                       (!g.before.empty() && taxonomy_.is_given_name(g.before) &&
-                        IsCapitalizedBefore(text, c.start));
+                       (capitalized && !g.before.empty() && taxonomy_.is_given_name(g.before));
       g.sentence_case = c.field == Field::kTitle || AtSentenceStart(text, c.start) ||
                         (c.field == Field::kBody && c.start == after_dateline);
     }
@@ -333,15 +335,19 @@ class Resolver {
   // Rule 2.
   void CollectAnchors() {
     for (const Group& g : groups_) {
-      int32_t only = -1;
+      const Candidate* live = nullptr;  // the first live candidate
       bool single = true;
       for (size_t k = g.begin; k < g.end; ++k) {
         if (c_[k].concept_index == kDropped) continue;
-        if (only >= 0 && static_cast<uint32_t>(only) != c_[k].concept_index) single = false;
-        only = static_cast<int32_t>(c_[k].concept_index);
+        if (live == nullptr) {
+          live = &c_[k];
+        } else if (live->concept_index != c_[k].concept_index) {
+          single = false;
+        }
       }
-      if (only < 0 || !single || g.person_title) continue;
-      const Candidate& c = c_[g.begin + FirstLive(g)];
+      if (live == nullptr || !single || g.person_title) continue;
+      const Candidate& c = *live;
+      const int32_t only = static_cast<int32_t>(c.concept_index);
       const ConceptFacts& f = FactsOf(c);
       if (AliasOf(c).common_word && (f.feature != PlaceFeature::kCountry || g.sentence_case)) {
         continue;
@@ -358,13 +364,6 @@ class Resolver {
         weak_countries_.Add(f.country);
       }
     }
-  }
-
-  size_t FirstLive(const Group& g) const {
-    for (size_t k = g.begin; k < g.end; ++k) {
-      if (c_[k].concept_index != kDropped) return k - g.begin;
-    }
-    return 0;
   }
 
   // The index of the first group after group `g` in the text (same field,
@@ -634,15 +633,6 @@ class Resolver {
     }
     if (start > 0 && IsAsciiLetter(text[start - 1])) return false;
     return WordBefore(text, start) != "of";  // "head of state of"
-  }
-
-  // True if the word before `pos` starts with a capital (a name, not "george").
-  static bool IsCapitalizedBefore(std::string_view text, size_t pos) {
-    size_t end = pos;
-    while (end > 0 && IsSpace(text[end - 1])) --end;
-    size_t start = end;
-    while (start > 0 && IsAsciiLetter(text[start - 1])) --start;
-    return start < end && text[start] >= 'A' && text[start] <= 'Z';
   }
 
   // Rule 4, second half: an ordinary-word alias whose only capital may be
