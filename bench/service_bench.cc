@@ -3,25 +3,36 @@
 //   tagwire-bench --target=127.0.0.1:50051 --mode=both --concurrency=4
 //                 --duration=10s --articles=examples
 //
-// Modes: "unary" (each client thread calls Tag in a closed loop), "stream"
-// (each client opens one TagStream and keeps it full; the server's
-// per-stream in-flight bound and HTTP/2 flow control pace it), "both" (unary
-// then stream, and the ratio). Articles are the *.txt files of --articles
-// (first line = title), sent round-robin with unique ids. Each mode warms up
-// for --warmup, then counts for --duration. Prints one JSON object per mode
-// on stdout and a human summary on stderr. Errors are counted and reported;
-// any error makes the exit code 1.
+// Modes: "unary" (each client thread calls Tag), "stream" (each client opens
+// one TagStream and keeps it full; the server's per-stream in-flight bound and
+// HTTP/2 flow control pace it), "both" (unary then stream, and the ratio).
+// Articles are the *.txt files of a directory (first line = title) or the
+// lines of a JSON Lines corpus (bench/corpus.py), sent round-robin with
+// unique ids.
 //
-// This is the first, throughput-only load generator; latency histograms and
-// open-loop load belong to the full bench harness (bench/RESULTS.md).
+// Load: closed loop by default (each client sends its next article as soon as
+// it may: the maximum throughput); with --rate, open loop (every client sends
+// on a fixed schedule, and an article's latency is counted from when it was
+// due, not from when it was sent, so a slow answer that delays the next send
+// is not hidden: no coordinated omission).
+//
+// Each mode warms up for --warmup (not counted), then measures for --duration
+// or until --max_articles answers. Prints one JSON object per mode on stdout
+// (articles/s, MB/s, latency percentiles in microseconds: p50, p90, p99,
+// p99.9, max) and a human summary on stderr. Errors are counted and
+// reported; any error makes the exit code 1.
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -31,6 +42,7 @@
 #include "absl/time/time.h"
 #include "core/files.h"
 #include "grpcpp/grpcpp.h"
+#include "simdjson.h"
 #include "service/proto_convert.h"
 #include "tagwire/v1/tagging_service.grpc.pb.h"
 
@@ -39,7 +51,10 @@ ABSL_FLAG(std::string, mode, "both", "unary, stream or both");
 ABSL_FLAG(int, concurrency, 2, "client threads (unary) or open streams (stream)");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "measured time per mode");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1), "time per mode before measuring");
-ABSL_FLAG(std::string, articles, "examples", "directory of *.txt articles (first line = title)");
+ABSL_FLAG(std::string, articles, "examples",
+          "directory of *.txt articles (first line = title), or a JSON Lines corpus "
+          "(title, body per line)");
+ABSL_FLAG(uint64_t, max_articles, 0, "stop measuring a mode after this many answers (0: no limit)");
 ABSL_FLAG(double, rate, 0,
           "articles/s to offer in total, spread over the clients (open loop: each sends on a "
           "fixed schedule); 0 sends as fast as the server takes them (closed loop)");
@@ -52,10 +67,41 @@ struct Corpus {
   uint64_t bytes = 0;  // title + body of all articles
 };
 
-bool LoadCorpus(const std::string& directory, Corpus* corpus) {
+void AddArticle(v1::Article article, Corpus* corpus) {
+  article.set_source("bench");
+  corpus->bytes += article.title().size() + article.body().size();
+  corpus->articles.push_back(std::move(article));
+}
+
+// A JSON Lines corpus: one {"title": ..., "body": ...} per line.
+bool LoadJsonLines(const std::string& path, Corpus* corpus) {
+  std::ifstream in(path);
+  simdjson::dom::parser parser;
+  std::string line;
+  for (size_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    simdjson::dom::element doc;
+    std::string_view title, body;
+    if (parser.parse(line).get(doc) != simdjson::SUCCESS ||
+        doc["title"].get(title) != simdjson::SUCCESS ||
+        doc["body"].get(body) != simdjson::SUCCESS) {
+      std::fprintf(stderr, "tagwire-bench: %s:%zu: not an article (JSON with title and body)\n",
+                   path.c_str(), number);
+      return false;
+    }
+    v1::Article article;
+    article.set_title(std::string(title));
+    article.set_body(std::string(body));
+    AddArticle(std::move(article), corpus);
+  }
+  return !corpus->articles.empty();
+}
+
+bool LoadCorpus(const std::string& location, Corpus* corpus) {
+  if (std::filesystem::is_regular_file(location)) return LoadJsonLines(location, corpus);
   std::vector<std::filesystem::path> paths;
   std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+  for (const auto& entry : std::filesystem::directory_iterator(location, error)) {
     if (entry.path().extension() == ".txt") paths.push_back(entry.path());
   }
   std::sort(paths.begin(), paths.end());
@@ -63,13 +109,13 @@ bool LoadCorpus(const std::string& directory, Corpus* corpus) {
     absl::StatusOr<std::string> text = ReadFileBytes(path.string());
     if (!text.ok()) return false;
     v1::Article article;
-    article.set_source("bench");
     ArticleFromPlainText(*text, &article);  // as the CLI reads a .txt article
-    corpus->bytes += article.title().size() + article.body().size();
-    corpus->articles.push_back(std::move(article));
+    AddArticle(std::move(article), corpus);
   }
   return !corpus->articles.empty();
 }
+
+using Clock = std::chrono::steady_clock;
 
 // Counters shared by the client threads of one mode.
 struct Counts {
@@ -79,48 +125,73 @@ struct Counts {
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> next_id{0};
+  std::mutex latency_mutex;
+  std::vector<uint32_t> latencies_us;  // of the measured answers, merged from the clients
 };
 
-void CountOne(Counts& counts, const v1::Article& article, bool ok) {
-  if (!counts.measuring.load(std::memory_order_relaxed)) return;
-  if (!ok) {
-    counts.errors.fetch_add(1, std::memory_order_relaxed);
-    return;
+// One client's view of the counts: it keeps its latencies locally and hands
+// them over when it ends.
+class ClientCounts {
+ public:
+  explicit ClientCounts(Counts& counts) : counts_(counts) {}
+  ~ClientCounts() {
+    std::lock_guard<std::mutex> lock(counts_.latency_mutex);
+    counts_.latencies_us.insert(counts_.latencies_us.end(), latencies_us_.begin(),
+                                latencies_us_.end());
   }
-  counts.articles.fetch_add(1, std::memory_order_relaxed);
-  counts.bytes.fetch_add(article.title().size() + article.body().size(),
-                         std::memory_order_relaxed);
-}
+  // Counts one answer to `article`, which was due to be sent at `due`.
+  void Count(const v1::Article& article, bool ok, Clock::time_point due) {
+    if (!counts_.measuring.load(std::memory_order_relaxed)) return;
+    if (!ok) {
+      counts_.errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - due);
+    latencies_us_.push_back(static_cast<uint32_t>(std::max<int64_t>(0, latency.count())));
+    counts_.articles.fetch_add(1, std::memory_order_relaxed);
+    counts_.bytes.fetch_add(article.title().size() + article.body().size(),
+                            std::memory_order_relaxed);
+  }
+
+ private:
+  Counts& counts_;
+  std::vector<uint32_t> latencies_us_;
+};
 
 // Paces one client at its share of --rate: Wait() returns when the next
-// article is due (at once with no rate). The schedule is fixed, so a slow
-// answer is not hidden by sending the next one later.
+// article is due (at once with no rate) and the time it was due. The schedule
+// is fixed, so a slow answer is not hidden by sending the next one later.
 class Pacer {
  public:
   Pacer() {
     const double rate = absl::GetFlag(FLAGS_rate);
     const int clients = std::max(1, absl::GetFlag(FLAGS_concurrency));
-    if (rate > 0) interval_ = absl::Seconds(clients / rate);
-    next_ = absl::Now();
+    if (rate > 0) {
+      interval_ = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(clients / rate));
+    }
+    next_ = Clock::now();
   }
-  void Wait() {
-    if (interval_ == absl::ZeroDuration()) return;
-    const absl::Duration ahead = next_ - absl::Now();
-    if (ahead > absl::ZeroDuration()) absl::SleepFor(ahead);
+  Clock::time_point Wait() {
+    if (interval_ == Clock::duration::zero()) return Clock::now();
+    const Clock::time_point due = next_;
+    if (due > Clock::now()) std::this_thread::sleep_until(due);
     next_ += interval_;
+    return due;
   }
 
  private:
-  absl::Duration interval_ = absl::ZeroDuration();
-  absl::Time next_;
+  Clock::duration interval_ = Clock::duration::zero();
+  Clock::time_point next_;
 };
 
 void UnaryClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& counts) {
+  ClientCounts mine(counts);
   v1::TagRequest request;
   v1::TagResponse response;
   Pacer pacer;
   while (!counts.stop.load(std::memory_order_relaxed)) {
-    pacer.Wait();
+    const Clock::time_point due = pacer.Wait();
     const uint64_t n = counts.next_id.fetch_add(1, std::memory_order_relaxed);
     const v1::Article& article = corpus.articles[n % corpus.articles.size()];
     *request.mutable_article() = article;
@@ -128,22 +199,29 @@ void UnaryClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& c
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     const grpc::Status status = stub.Tag(&context, request, &response);
-    CountOne(counts, article, status.ok());
+    mine.Count(article, status.ok(), due);
   }
 }
 
 void StreamClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& counts) {
+  ClientCounts mine(counts);
   grpc::ClientContext context;
   auto stream = stub.TagStream(&context);
   std::atomic<uint64_t> sent{0};
+  std::mutex due_mutex;
+  std::unordered_map<uint64_t, Clock::time_point> due_by_id;  // sent, not yet answered
   std::thread writer([&] {
     v1::TagStreamRequest request;
     Pacer pacer;
     while (!counts.stop.load(std::memory_order_relaxed)) {
-      pacer.Wait();
+      const Clock::time_point due = pacer.Wait();
       const uint64_t n = counts.next_id.fetch_add(1, std::memory_order_relaxed);
       *request.mutable_article() = corpus.articles[n % corpus.articles.size()];
       request.mutable_article()->set_id(std::to_string(n));
+      {
+        std::lock_guard<std::mutex> lock(due_mutex);
+        due_by_id.emplace(n, due);
+      }
       if (!stream->Write(request)) break;
       sent.fetch_add(1, std::memory_order_relaxed);
     }
@@ -152,8 +230,15 @@ void StreamClient(v1::TaggingService::Stub& stub, const Corpus& corpus, Counts& 
   v1::TagStreamResponse response;
   uint64_t received = 0;
   while (stream->Read(&response)) {
-    const v1::Article& article = corpus.articles[std::stoull(response.id()) % corpus.articles.size()];
-    CountOne(counts, article, response.has_tagged_article());
+    const uint64_t n = std::stoull(response.id());
+    Clock::time_point due;
+    {
+      std::lock_guard<std::mutex> lock(due_mutex);
+      auto it = due_by_id.find(n);
+      due = it != due_by_id.end() ? it->second : Clock::now();
+      if (it != due_by_id.end()) due_by_id.erase(it);
+    }
+    mine.Count(corpus.articles[n % corpus.articles.size()], response.has_tagged_article(), due);
     ++received;
   }
   writer.join();
@@ -176,9 +261,17 @@ struct ModeResult {
   uint64_t errors = 0;
 };
 
+// The q-quantile (0..1) of sorted `values`, nearest rank.
+uint32_t Quantile(const std::vector<uint32_t>& values, double q) {
+  if (values.empty()) return 0;
+  const size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
 ModeResult RunMode(const std::string& mode, const std::shared_ptr<grpc::Channel>& channel,
                    const Corpus& corpus) {
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
+  const uint64_t max_articles = absl::GetFlag(FLAGS_max_articles);
   Counts counts;
   std::vector<std::thread> clients;
   std::vector<std::unique_ptr<v1::TaggingService::Stub>> stubs;
@@ -196,7 +289,10 @@ ModeResult RunMode(const std::string& mode, const std::shared_ptr<grpc::Channel>
   absl::SleepFor(absl::GetFlag(FLAGS_warmup));
   counts.measuring.store(true);
   const absl::Time start = absl::Now();
-  absl::SleepFor(absl::GetFlag(FLAGS_duration));
+  const absl::Time end = start + absl::GetFlag(FLAGS_duration);
+  while (absl::Now() < end && (max_articles == 0 || counts.articles.load() < max_articles)) {
+    absl::SleepFor(std::min(absl::Milliseconds(10), end - absl::Now()));
+  }
   counts.measuring.store(false);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   counts.stop.store(true);
@@ -206,25 +302,35 @@ ModeResult RunMode(const std::string& mode, const std::shared_ptr<grpc::Channel>
   result.articles_per_second = static_cast<double>(counts.articles.load()) / seconds;
   result.errors = counts.errors.load();
   const double megabytes_per_second = static_cast<double>(counts.bytes.load()) / seconds / 1e6;
+  std::vector<uint32_t>& latencies = counts.latencies_us;
+  std::sort(latencies.begin(), latencies.end());
+  const uint32_t p50 = Quantile(latencies, 0.5), p90 = Quantile(latencies, 0.9),
+                 p99 = Quantile(latencies, 0.99), p999 = Quantile(latencies, 0.999),
+                 max = latencies.empty() ? 0 : latencies.back();
   std::printf(
-      "{\"mode\":\"%s\",\"concurrency\":%d,\"seconds\":%.3f,\"articles\":%llu,"
-      "\"articles_per_second\":%.1f,\"megabytes_per_second\":%.3f,\"errors\":%llu}\n",
-      mode.c_str(), concurrency, seconds, static_cast<unsigned long long>(counts.articles.load()),
-      result.articles_per_second, megabytes_per_second,
-      static_cast<unsigned long long>(result.errors));
+      "{\"mode\":\"%s\",\"concurrency\":%d,\"offered_rate\":%.1f,\"seconds\":%.3f,"
+      "\"articles\":%llu,\"articles_per_second\":%.1f,\"megabytes_per_second\":%.3f,"
+      "\"mean_article_bytes\":%.0f,\"errors\":%llu,\"latency_us\":{\"p50\":%u,\"p90\":%u,"
+      "\"p99\":%u,\"p99.9\":%u,\"max\":%u}}\n",
+      mode.c_str(), concurrency, absl::GetFlag(FLAGS_rate), seconds,
+      static_cast<unsigned long long>(counts.articles.load()), result.articles_per_second,
+      megabytes_per_second, static_cast<double>(corpus.bytes) / corpus.articles.size(),
+      static_cast<unsigned long long>(result.errors), p50, p90, p99, p999, max);
   std::fflush(stdout);
-  std::fprintf(stderr, "%-6s x%d: %10.0f articles/s  %8.2f MB/s  errors %llu\n", mode.c_str(),
-               concurrency, result.articles_per_second, megabytes_per_second,
-               static_cast<unsigned long long>(result.errors));
+  std::fprintf(stderr,
+               "%-6s x%d: %10.0f articles/s  %8.2f MB/s  errors %llu  latency us p50 %u p90 %u "
+               "p99 %u p99.9 %u max %u\n",
+               mode.c_str(), concurrency, result.articles_per_second, megabytes_per_second,
+               static_cast<unsigned long long>(result.errors), p50, p90, p99, p999, max);
   return result;
 }
 
 int Main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("drives a running tagwired and reports articles/s");
+  absl::SetProgramUsageMessage("drives a running tagwired and reports articles/s and latency percentiles");
   absl::ParseCommandLine(argc, argv);
   Corpus corpus;
   if (!LoadCorpus(absl::GetFlag(FLAGS_articles), &corpus)) {
-    std::fprintf(stderr, "tagwire-bench: no *.txt articles in %s\n",
+    std::fprintf(stderr, "tagwire-bench: no articles in %s (a directory of *.txt, or a JSON Lines file)\n",
                  absl::GetFlag(FLAGS_articles).c_str());
     return 2;
   }
