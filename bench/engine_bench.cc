@@ -12,8 +12,11 @@
 //   tag    Tagger::Tag with resolution by context, as tagwired answers;
 //   naive  Tagger::Tag without resolution (the most prominent concept per
 //          span): the same job as a plain gazetteer matcher does;
-//   scan   raw hs_scan of the same databases with a count-only callback, over
-//          text folded beforehand: the floor tagging is built on.
+//   scan   raw hs_scan with a count-only callback, over text folded
+//          beforehand, of every literal in one Hyperscan database and the
+//          regex database: what a plain Hyperscan matcher of this taxonomy
+//          costs (tagwire itself looks its short literals up at word starts
+//          instead: CompileOptions::short_literal_bytes).
 // A pass covers the corpus once, or stops after the article during which
 // --max_seconds ran out. Each pass prints one JSON line on stdout.
 //
@@ -53,6 +56,8 @@ ABSL_FLAG(int, rounds, 3, "rounds of every mode at every thread count");
 ABSL_FLAG(double, max_seconds, 0, "stop a pass after this long (0: the whole corpus)");
 ABSL_FLAG(std::string, cache_dir, "",
           "compiled cache directory (empty: always compile); compile_seconds is then the warm load");
+ABSL_FLAG(int, short_literal_bytes, -1,
+          "tagwire's CompileOptions::short_literal_bytes (-1: its default)");
 ABSL_FLAG(std::string, gazetteer, "", "write the peers' gazetteer (TSV) here");
 ABSL_FLAG(std::string, spans, "", "write the naive mode's entity spans (TSV) here");
 ABSL_FLAG(std::string, resolved_spans, "", "write the tag mode's entity spans (TSV) here");
@@ -214,10 +219,12 @@ PassResult Worker(const std::shared_ptr<const CompiledTaxonomy>& taxonomy,
     const Article& a = articles[i];
     if (mode == "scan") {
       for (const std::string* text : {&a.folded_title, &a.folded_body}) {
+        if (taxonomy->literal_database() == nullptr) break;
         hs_scan(taxonomy->literal_database(), text->data(), static_cast<unsigned>(text->size()), 0,
                 scratch, CountMatch, &r.matches);
       }
       for (const std::string* text : {&a.title, &a.body}) {
+        if (taxonomy->regex_database() == nullptr) break;
         hs_scan(taxonomy->regex_database(), text->data(), static_cast<unsigned>(text->size()), 0,
                 scratch, CountMatch, &r.matches);
       }
@@ -287,11 +294,24 @@ int Main(int argc, char** argv) {
   const Clock::time_point compile_start = Clock::now();
   CompileOptions compile_options;
   compile_options.cache_dir = absl::GetFlag(FLAGS_cache_dir);
+  if (absl::GetFlag(FLAGS_short_literal_bytes) >= 0) {
+    compile_options.short_literal_bytes = absl::GetFlag(FLAGS_short_literal_bytes);
+  }
   auto compiled = LoadAndCompileTaxonomy(files, compile_options);
   if (!compiled.ok()) Die(std::string(compiled.status().message()));
   const double compile_seconds =
       std::chrono::duration<double>(Clock::now() - compile_start).count();
   const std::shared_ptr<const CompiledTaxonomy> taxonomy = *compiled;
+  // The scan mode's databases: every literal in Hyperscan.
+  std::shared_ptr<const CompiledTaxonomy> plain = taxonomy;
+  if (std::find(modes.begin(), modes.end(), "scan") != modes.end() &&
+      taxonomy->has_short_literals()) {
+    CompileOptions all_literals = compile_options;
+    all_literals.short_literal_bytes = 0;
+    auto compiled_plain = LoadAndCompileTaxonomy(files, all_literals);
+    if (!compiled_plain.ok()) Die(std::string(compiled_plain.status().message()));
+    plain = *compiled_plain;
+  }
   std::string file_list;
   for (const std::string& file : files) file_list += (file_list.empty() ? "" : ",") + JsonString(file);
   std::printf(
@@ -302,7 +322,10 @@ int Main(int argc, char** argv) {
       taxonomy->regex_count(), taxonomy->database_bytes(), compile_seconds,
       taxonomy->loaded_from_cache() ? "true" : "false", PeakRssMegabytes(),
       JsonString(hs_version()).c_str(),
-      JsonString(HyperscanPlatform(taxonomy->literal_database())).c_str());
+      JsonString(HyperscanPlatform(plain->literal_database() != nullptr
+                                       ? plain->literal_database()
+                                       : plain->regex_database()))
+          .c_str());
   std::fflush(stdout);
 
   if (!absl::GetFlag(FLAGS_gazetteer).empty()) WriteGazetteer(*taxonomy, absl::GetFlag(FLAGS_gazetteer));
@@ -317,7 +340,7 @@ int Main(int argc, char** argv) {
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     for (const std::string& mode : modes) {
       for (int threads : thread_counts) {
-        const PassResult r = RunPass(taxonomy, articles, mode, threads);
+        const PassResult r = RunPass(mode == "scan" ? plain : taxonomy, articles, mode, threads);
         std::printf(
             "{\"record\":\"pass\",\"engine\":\"tagwire-%s\",\"threads\":%d,\"round\":%d,"
             "\"articles\":%llu,\"bytes\":%llu,\"scan_seconds\":%.4f,\"matches\":%llu}\n",

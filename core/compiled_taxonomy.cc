@@ -200,11 +200,29 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     patterns_.push_back(p);
   }
 
+  // Short literals go to the word-start table, the rest to Hyperscan.
+  short_literal_bytes_ = std::min(options.short_literal_bytes, kMaxShortLiteralBytes);
+  std::vector<uint32_t> long_literals;
+  for (uint32_t i = 0; i < literals_.size(); ++i) {
+    const std::string& literal = literals_[i];
+    if (literal.size() > short_literal_bytes_) {
+      long_literals.push_back(i);
+      continue;
+    }
+    short_literals_.emplace(ShortLiteralKey(literal), i);
+    const unsigned char first = static_cast<unsigned char>(literal[0]);
+    for (unsigned second = 0; second < 256; ++second) {
+      if (literal.size() > 1 && second != static_cast<unsigned char>(literal[1])) continue;
+      const uint32_t pair = (uint32_t{first} << 8) | second;
+      short_first_bytes_[pair >> 6] |= uint64_t{1} << (pair & 63);
+    }
+  }
+
   // The cache key covers exactly what reaches Hyperscan.
   ContentHasher key_hasher;
   key_hasher.Add(hs_version());
-  key_hasher.AddNumber(literals_.size());
-  for (const std::string& literal : literals_) key_hasher.Add(literal);
+  key_hasher.AddNumber(long_literals.size());
+  for (uint32_t i : long_literals) key_hasher.Add(literals_[i]);
   key_hasher.AddNumber(regex_rules_.size());
   for (const auto& [c, r] : regex_rules_) key_hasher.Add(concepts[c].rules[r].pattern);
   key_hasher.AddNumber(kRegexFlags);
@@ -230,7 +248,7 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
       cache_problem = std::string(bytes.status().message());
     }
   }
-  const bool need_literal_db = !literals_.empty();
+  const bool need_literal_db = !long_literals.empty();
   const bool need_regex_db = !regex_rules_.empty();
   if (loaded_from_cache_ &&
       (need_literal_db != (literal_db_ != nullptr) || need_regex_db != (regex_db_ != nullptr))) {
@@ -244,20 +262,18 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
     if (need_literal_db) {
       std::vector<const char*> expressions;
       std::vector<size_t> lengths;
-      std::vector<unsigned> flags(literals_.size(), 0);
-      std::vector<unsigned> ids(literals_.size());
-      expressions.reserve(literals_.size());
-      lengths.reserve(literals_.size());
-      for (uint32_t i = 0; i < literals_.size(); ++i) {
+      std::vector<unsigned> flags(long_literals.size(), 0);
+      expressions.reserve(long_literals.size());
+      lengths.reserve(long_literals.size());
+      for (uint32_t i : long_literals) {
         expressions.push_back(literals_[i].data());
         lengths.push_back(literals_[i].size());
-        ids[i] = i;
       }
       hs_database_t* db = nullptr;
       hs_compile_error_t* raw_error = nullptr;
       const hs_error_t result = hs_compile_lit_multi(
-          expressions.data(), flags.data(), ids.data(), lengths.data(),
-          static_cast<unsigned>(literals_.size()), HS_MODE_BLOCK, nullptr, &db, &raw_error);
+          expressions.data(), flags.data(), long_literals.data(), lengths.data(),
+          static_cast<unsigned>(long_literals.size()), HS_MODE_BLOCK, nullptr, &db, &raw_error);
       CompileErrorPtr error(raw_error);
       if (result != HS_SUCCESS) {
         if (IsOutOfMemory(error.get())) {
@@ -265,8 +281,9 @@ absl::Status CompiledTaxonomy::Build(const CompileOptions& options) {
                                                      literals_.size(), " literals"));
         }
         std::string where;
-        if (error && error->expression >= 0) {
-          const PatternTarget& target = *targets_begin(error->expression);
+        if (error && error->expression >= 0 &&
+            static_cast<size_t>(error->expression) < long_literals.size()) {
+          const PatternTarget& target = *targets_begin(long_literals[error->expression]);
           where = StrCat(taxonomy_.Describe(concepts[target.concept_index].location), ": ");
         }
         return absl::InvalidArgumentError(StrCat(

@@ -38,9 +38,16 @@
 
 namespace tagwire {
 
+inline constexpr size_t kMaxShortLiteralBytes = 7;
+
 struct CompileOptions {
   // Directory for the compiled cache. Empty: always compile, write nothing.
   std::string cache_dir;
+  // Literals of at most this many folded bytes (up to kMaxShortLiteralBytes)
+  // are looked up at word starts instead of going into the Hyperscan
+  // database (CompiledTaxonomy::FindShortLiteral). 0 puts every literal in
+  // Hyperscan (tests compare the two).
+  size_t short_literal_bytes = kMaxShortLiteralBytes;
 };
 
 // What a literal pattern stands for: an alias of a concept or a keyword rule
@@ -102,6 +109,7 @@ class CompiledTaxonomy {
   const std::string& cache_status() const { return cache_status_; }
 
   // --- For the scanner (tagger.cc) ---
+  // Every literal longer than CompileOptions::short_literal_bytes; null if none.
   const hs_database_t* literal_database() const { return literal_db_.get(); }
   const hs_database_t* regex_database() const { return regex_db_.get(); }
   const hs_scratch_t* prototype_scratch() const { return prototype_scratch_.get(); }
@@ -116,6 +124,25 @@ class CompiledTaxonomy {
   const PatternTarget* targets_end(uint32_t pattern) const {
     const Pattern& p = patterns_[pattern];
     return targets_.data() + p.first_target + p.target_count;
+  }
+  // Short literals. Inside ordinary words they match all the time ("of",
+  // "un", "ing" are names of places): with a large taxonomy, Hyperscan
+  // delivering those hits costs more than the rest of the scan. So the
+  // tagger looks them up only where a whole word may start
+  // (FoldedView::WordStarts), which finds every hit that IsWholeWord accepts.
+  bool has_short_literals() const { return !short_literals_.empty(); }
+  size_t short_literal_bytes() const { return short_literal_bytes_; }
+  // False if no short literal starts with the folded bytes `a` `b` (or is
+  // the single byte `a`): the quick test before FindShortLiteral.
+  bool MayStartShortLiteral(unsigned char a, unsigned char b) const {
+    const uint32_t pair = (uint32_t{a} << 8) | b;
+    return (short_first_bytes_[pair >> 6] >> (pair & 63)) & 1;
+  }
+  // The pattern of the short literal `folded` (1..short_literal_bytes()
+  // bytes), or -1.
+  int64_t FindShortLiteral(std::string_view folded) const {
+    auto it = short_literals_.find(ShortLiteralKey(folded));
+    return it == short_literals_.end() ? -1 : int64_t{it->second};
   }
   // (concept index, rule index) of regex pattern `id`.
   const std::pair<uint32_t, uint32_t>& regex_rule(uint32_t id) const { return regex_rules_[id]; }
@@ -137,7 +164,16 @@ class CompiledTaxonomy {
   // intel/hyperscan#303, #353): such an alias is refused here with its
   // file:line instead of failing every article that mentions it.
   absl::Status ProbeLiterals() const;
-  // Fills facts_ and given_names_.
+  // short_literals_'s key of a literal of at most kMaxShortLiteralBytes
+  // bytes: its length, then its bytes.
+  static uint64_t ShortLiteralKey(std::string_view literal) {
+    uint64_t key = uint64_t{literal.size()} << 56;
+    for (size_t i = 0; i < literal.size(); ++i) {
+      key |= uint64_t{static_cast<unsigned char>(literal[i])} << (8 * i);
+    }
+    return key;
+  }
+    // Fills facts_ and given_names_.
   void ComputeFacts(const absl::flat_hash_map<std::string_view, int32_t>& index_by_id);
 
   Taxonomy taxonomy_;
@@ -157,6 +193,9 @@ class CompiledTaxonomy {
   std::vector<int32_t> broader_;
   std::vector<ConceptFacts> facts_;
   absl::flat_hash_set<std::string> given_names_;
+  size_t short_literal_bytes_ = 0;
+  absl::flat_hash_map<uint64_t, uint32_t> short_literals_;  // FindShortLiteral's key → pattern
+  std::vector<uint64_t> short_first_bytes_ = std::vector<uint64_t>(1024);  // bit per byte pair
   DatabasePtr literal_db_;
   DatabasePtr regex_db_;
   ScratchPtr prototype_scratch_;

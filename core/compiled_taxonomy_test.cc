@@ -297,10 +297,25 @@ TEST_F(CompiledCacheTest, SecondCompileLoadsFromCacheWithIdenticalResults) {
 
 TEST_F(CompiledCacheTest, DifferentTaxonomiesGetDifferentFiles) {
   ASSERT_TRUE(CompileJsonl(kTaxonomy, Options()).ok());
-  ASSERT_TRUE(CompileJsonl(StrCat(kTaxonomy, R"({"id":"geo:rome","kind":"LOCATION","name":"Rome"})"),
+  ASSERT_TRUE(CompileJsonl(StrCat(kTaxonomy, R"({"id":"geo:rome","kind":"LOCATION","name":"Roma Capitale"})"),
                            Options())
                   .ok());
   EXPECT_EQ(Files().size(), 2u);
+}
+
+// Short literals (CompileOptions::short_literal_bytes) never reach Hyperscan:
+// adding one keeps the databases, so the cache is reused, and it is found.
+TEST_F(CompiledCacheTest, ShortLiteralsDoNotChangeTheCache) {
+  ASSERT_TRUE(CompileJsonl(kTaxonomy, Options()).ok());
+  auto compiled =
+      CompileJsonl(StrCat(kTaxonomy, R"({"id":"geo:rome","kind":"LOCATION","name":"Rome"})"), Options());
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_TRUE((*compiled)->loaded_from_cache());
+  EXPECT_EQ(Files().size(), 1u);
+  Tagger tagger;
+  auto result = tagger.Tag(*compiled, {"", "Talks in Rome and Paris."});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(DescribeResult(*result), HasSubstr("tag geo:rome"));
 }
 
 // The key covers what reaches Hyperscan, not concept ids: a taxonomy that only

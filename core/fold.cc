@@ -245,6 +245,28 @@ void FoldedView::Reset(std::string_view original) {
   FoldInto(original, &folded_, &segments_);
 }
 
+void FoldedView::WordStarts(std::vector<uint32_t>* starts, std::vector<uint64_t>* copied) const {
+  starts->clear();
+  copied->assign(folded_.size() / 64 + 1, 0);
+  size_t segment = 0;  // the first segment that ends after byte `i`
+  bool after_copied = false;
+  for (size_t i = 0; i < folded_.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(folded_[i]);
+    // A non-ASCII character may be of a script written without spaces, which
+    // starts a word even after a letter ("2008北京"): always a candidate.
+    if ((!after_copied && c < 0x80) || c >= 0xC0) starts->push_back(static_cast<uint32_t>(i));
+    after_copied = false;
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      while (segment < segments_.size() &&
+             segments_[segment].folded_start + segments_[segment].folded_length <= i) {
+        ++segment;
+      }
+      after_copied = segment == segments_.size() || segments_[segment].folded_start > i;
+      if (after_copied) (*copied)[i >> 6] |= uint64_t{1} << (i & 63);
+    }
+  }
+}
+
 size_t FoldedView::SegmentsStartingAtOrBefore(size_t folded_offset) const {
   // Hyperscan reports matches in order of their end, so consecutive queries
   // are close: walk from the last answer, and binary-search only on big jumps.

@@ -56,6 +56,18 @@ class FoldedView {
   bool MapToOriginal(size_t folded_start, size_t folded_end, size_t* original_start,
                      size_t* original_end) const;
 
+  // For finding whole words without a scan: sets bit i of `copied` (one bit
+  // per folded byte) when folded byte i is an ASCII letter or digit copied
+  // from the original, and fills `starts` with every offset where a
+  // whole-word match may start: each code point's first byte, except an ASCII
+  // byte right after a copied letter or digit (it continues the word, so
+  // IsWholeWord would reject the match). Likewise a whole-word match whose
+  // last byte is ASCII cannot end right before a copied one. Non-ASCII
+  // characters may be of scripts written without spaces ("北京2008"), and a
+  // letter that came from folding a non-ASCII character ("™" folds to "tm")
+  // rules nothing out.
+  void WordStarts(std::vector<uint32_t>* starts, std::vector<uint64_t>* copied) const;
+
  private:
   // Returns the original offset of folded offset `folded_offset` as the start
   // or the end of a match, or false if it falls strictly inside the folding

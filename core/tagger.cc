@@ -299,6 +299,30 @@ absl::Status Tagger::EnsureScratch(const CompiledTaxonomy& taxonomy) {
   return absl::OkStatus();
 }
 
+void Tagger::ScanShortLiterals(const CompiledTaxonomy& taxonomy, void* context) {
+  const std::string_view folded = folded_.folded();
+  folded_.WordStarts(&word_starts_, &copied_alnum_);
+  auto copied = [&](size_t i) { return (copied_alnum_[i >> 6] >> (i & 63)) & 1; };
+  for (const uint32_t start : word_starts_) {
+    const size_t left = folded.size() - start;
+    const unsigned char second = left > 1 ? static_cast<unsigned char>(folded[start + 1]) : 0;
+    if (left > 1 &&
+        !taxonomy.MayStartShortLiteral(static_cast<unsigned char>(folded[start]), second)) {
+      continue;
+    }
+    const size_t longest = std::min(left, taxonomy.short_literal_bytes());
+    for (size_t length = 1; length <= longest; ++length) {
+      const bool ascii_end = static_cast<unsigned char>(folded[start + length - 1]) < 0x80;
+      if (ascii_end && length < left && copied(start + length)) continue;  // the word goes on
+      const int64_t pattern = taxonomy.FindShortLiteral(folded.substr(start, length));
+      if (pattern >= 0 &&
+          OnLiteralMatch(static_cast<unsigned>(pattern), start, start + length, 0, context) != 0) {
+        return;  // too many mentions
+      }
+    }
+  }
+}
+
 absl::Status Tagger::ScanField(const CompiledTaxonomy& taxonomy, Field field,
                                std::string_view text, const TagLimits& limits) {
   if (text.empty()) return absl::OkStatus();
@@ -310,10 +334,13 @@ absl::Status Tagger::ScanField(const CompiledTaxonomy& taxonomy, Field field,
     if (error == HS_SUCCESS || error == HS_SCAN_TERMINATED) return absl::OkStatus();
     return absl::InternalError(StrCat("hs_scan failed (error ", error, ")"));
   };
-  if (taxonomy.literal_database() != nullptr) {
+  if (taxonomy.literal_database() != nullptr || taxonomy.has_short_literals()) {
     folded_.Reset(text);
+  }
+  if (taxonomy.literal_database() != nullptr) {
     RETURN_IF_ERROR(scan(taxonomy.literal_database(), folded_.folded(), OnLiteralMatch));
   }
+  if (!context.overflow && taxonomy.has_short_literals()) ScanShortLiterals(taxonomy, &context);
   if (!context.overflow && taxonomy.regex_database() != nullptr) {
     RETURN_IF_ERROR(scan(taxonomy.regex_database(), text, OnRegexMatch));
   }

@@ -146,6 +146,10 @@ class Tagger {
   absl::Status EnsureScratch(const CompiledTaxonomy& taxonomy);
   absl::Status ScanField(const CompiledTaxonomy& taxonomy, Field field, std::string_view text,
                          const TagLimits& limits);
+  // Finds the short literals (CompiledTaxonomy::FindShortLiteral) of the
+  // folded field at its word starts, through the same callback as Hyperscan's
+  // hits; `context` is the scan's.
+  void ScanShortLiterals(const CompiledTaxonomy& taxonomy, void* context);
 
   // Relevance evidence of one concept in one article.
   struct Evidence {
@@ -163,6 +167,8 @@ class Tagger {
   std::vector<char32_t> case_buffer_a_, case_buffer_b_;
   std::vector<Mention> mentions_;
   std::vector<uint32_t> order_;
+  std::vector<uint32_t> word_starts_;   // ScanShortLiterals
+  std::vector<uint64_t> copied_alnum_;  // ScanShortLiterals
   std::vector<Evidence> evidence_;
   std::vector<std::string> notes_;  // per entity candidate, with explain
 };

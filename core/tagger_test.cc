@@ -1025,5 +1025,67 @@ TEST(TaggerTaxonomySwitchTest, ResultKeepsItsTaxonomyAlive) {
   EXPECT_EQ(result.taxonomy.use_count(), 1);
 }
 
+// Short literals are found by a word-start lookup instead of Hyperscan
+// (CompiledTaxonomy::FindShortLiteral): every result must be exactly what
+// putting every literal in Hyperscan gives, on text built to stress the
+// boundary rule (letters from folding "™", "ß" and "ﬁ", combining marks, a
+// soft hyphen, "_", digits, unspaced scripts, whitespace runs).
+TEST(ShortLiteralTest, WordStartLookupFindsWhatHyperscanFinds) {
+  constexpr std::string_view kShortTaxonomy = R"(
+{"id":"geo:of","kind":"LOCATION","name":"Of","attributes":{"population":10}}
+{"id":"geo:un-town","kind":"LOCATION","name":"Un","attributes":{"population":5}}
+{"id":"org:un","kind":"ORGANIZATION","name":"United Nations","aliases":[{"text":"UN","case":"exact"}]}
+{"id":"geo:ga","kind":"LOCATION","name":"Georgia","aliases":["Ga."]}
+{"id":"org:tm","kind":"ORGANIZATION","name":"TM Corp","aliases":["tm","Apple"]}
+{"id":"geo:tokyo","kind":"LOCATION","name":"Tokyo","aliases":["東京"]}
+{"id":"geo:x","kind":"LOCATION","name":"X","aliases":["3M","G7","Öl","ss","fi","a b"]}
+{"id":"topic:t","kind":"TOPIC","name":"t","rules":[{"keyword":"of","weight":1},{"keyword":"ai","weight":1},{"keyword":"ing","weight":1}]}
+)";
+  CompileOptions all_in_hyperscan;
+  all_in_hyperscan.short_literal_bytes = 0;
+  auto reference = CompileJsonl(kShortTaxonomy, all_in_hyperscan);
+  auto split = CompileJsonl(kShortTaxonomy);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  ASSERT_TRUE(split.ok()) << split.status();
+  ASSERT_TRUE((*split)->has_short_literals());
+  EXPECT_FALSE((*reference)->has_short_literals());
+
+  const std::vector<std::string> pieces = {
+      "Of",  "of",    "OF",     "Un",  "UN",  "un",  "Ga.", "ga.",  "tm",     "Apple", "™",
+      "東京", "都",    "3M",     "3.",  "G7",  "Öl",  "öl",  "ß",    "ss",     "ﬁ",     "fi",
+      "a b", "a  b",  "a\nb",   "2008", "_",   "\u00AD", "e\u0301", "x",  "1",  " ",      " ",     ",",
+      ".",   "-",     "(",      "“",   "\u200D", "ai", "ing", "ring", "Ofis",   "Mr.",   "\t"};
+  std::mt19937 random(20261124);
+  Tagger tagger_a, tagger_b;
+  TagOptions options;
+  options.explain = true;
+  std::map<std::string, int> found;  // concept → rounds it was tagged in: the test is not vacuous
+  for (int round = 0; round < 5000; ++round) {
+    std::string body;
+    const int count = 1 + static_cast<int>(random() % 14);
+    for (int i = 0; i < count; ++i) body += pieces[random() % pieces.size()];
+    auto a = tagger_a.Tag(*reference, {"", body}, options);
+    auto b = tagger_b.Tag(*split, {"", body}, options);
+    ASSERT_EQ(a.ok(), b.ok()) << body;
+    if (!a.ok()) continue;
+    ASSERT_EQ(DescribeResult(*b), DescribeResult(*a)) << "text: " << body;
+    for (const ConceptTag& tag : a->tags) ++found[tag.concept_ptr->id];
+  }
+  for (const char* id : {"geo:of", "geo:un-town", "org:un", "geo:ga", "org:tm", "geo:tokyo", "geo:x"}) {
+    EXPECT_GT(found[id], 20) << id;
+  }
+}
+
+TEST(ShortLiteralTest, OnlyShortLiteralsNeedNoHyperscanDatabase) {
+  auto compiled = CompileJsonl(R"({"id":"geo:of","kind":"LOCATION","name":"Of"})");
+  ASSERT_TRUE(compiled.ok()) << compiled.status();
+  EXPECT_EQ((*compiled)->literal_database(), nullptr);
+  Tagger tagger;
+  auto result = tagger.Tag(*compiled, {"", "Of, the town on the Black Sea coast. Of again."});
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->tags.size(), 1u);
+  EXPECT_EQ(result->tags[0].count, 2u);
+}
+
 }  // namespace
 }  // namespace tagwire
