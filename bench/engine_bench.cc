@@ -40,11 +40,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "bench/corpus_file.h"
 #include "core/compiled_taxonomy.h"
 #include "core/files.h"
 #include "core/fold.h"
 #include "core/tagger.h"
-#include "simdjson.h"
 
 ABSL_FLAG(std::vector<std::string>, taxonomy, {}, "taxonomy files, layered in order");
 ABSL_FLAG(std::string, corpus, "bench/out/corpus.jsonl", "corpus (JSON Lines: title, body)");
@@ -79,26 +79,16 @@ struct Article {
 };
 
 std::vector<Article> LoadCorpus(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Die(path + ": cannot open");
   std::vector<Article> articles;
-  simdjson::dom::parser parser;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    simdjson::dom::element doc;
-    std::string_view title, body;
-    if (parser.parse(line).get(doc) != simdjson::SUCCESS ||
-        doc["title"].get(title) != simdjson::SUCCESS ||
-        doc["body"].get(body) != simdjson::SUCCESS) {
-      Die(path + ":" + std::to_string(number) + ": not an article (JSON with title and body)");
-    }
-    Article& a = articles.emplace_back();
-    a.title = title;
-    a.body = body;
-    a.folded_title = FoldText(a.title);
-    a.folded_body = FoldText(a.body);
-  }
+  const std::string error =
+      bench::ReadCorpusFile(path, [&](std::string_view title, std::string_view body) {
+        Article& a = articles.emplace_back();
+        a.title = title;
+        a.body = body;
+        a.folded_title = FoldText(a.title);
+        a.folded_body = FoldText(a.body);
+      });
+  if (!error.empty()) Die(error);
   if (articles.empty()) Die(path + ": no articles");
   return articles;
 }

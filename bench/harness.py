@@ -110,7 +110,7 @@ class Harness:
             gazetteer = work / "gazetteer.tsv"
             spans = name == self.agreement_taxonomy
             engine = [str(BUILD / "bench" / "engine-bench")]
-            engine += [f"--taxonomy={f}" for f in tax["files"]]
+            engine += ["--taxonomy=" + ",".join(tax["files"])]  # one flag: a repeat replaces
             engine += [f"--corpus={corpus}", f"--max_seconds={seconds}", "--threads=1,2"]
             engine += [f"--cache_dir={work / 'cache'}"]
             peer_rust = [str(BUILD / "peers" / "release" / "tagwire-peer-aho")]

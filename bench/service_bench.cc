@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,9 +39,9 @@
 #include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/corpus_file.h"
 #include "core/files.h"
 #include "grpcpp/grpcpp.h"
-#include "simdjson.h"
 #include "service/proto_convert.h"
 #include "tagwire/v1/tagging_service.grpc.pb.h"
 
@@ -75,26 +74,15 @@ void AddArticle(v1::Article article, Corpus* corpus) {
 
 // A JSON Lines corpus: one {"title": ..., "body": ...} per line.
 bool LoadJsonLines(const std::string& path, Corpus* corpus) {
-  std::ifstream in(path);
-  simdjson::dom::parser parser;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    simdjson::dom::element doc;
-    std::string_view title, body;
-    if (parser.parse(line).get(doc) != simdjson::SUCCESS ||
-        doc["title"].get(title) != simdjson::SUCCESS ||
-        doc["body"].get(body) != simdjson::SUCCESS) {
-      std::fprintf(stderr, "tagwire-bench: %s:%zu: not an article (JSON with title and body)\n",
-                   path.c_str(), number);
-      return false;
-    }
-    v1::Article article;
-    article.set_title(std::string(title));
-    article.set_body(std::string(body));
-    AddArticle(std::move(article), corpus);
-  }
-  return !corpus->articles.empty();
+  const std::string error =
+      bench::ReadCorpusFile(path, [&](std::string_view title, std::string_view body) {
+        v1::Article article;
+        article.set_title(std::string(title));
+        article.set_body(std::string(body));
+        AddArticle(std::move(article), corpus);
+      });
+  if (!error.empty()) std::fprintf(stderr, "tagwire-bench: %s\n", error.c_str());
+  return error.empty() && !corpus->articles.empty();
 }
 
 bool LoadCorpus(const std::string& location, Corpus* corpus) {
