@@ -334,20 +334,13 @@ class Harness:
             "--format=json",
             address,
         ]
-        shown = " ".join(map(rel, self.pinned(1, command)))
-        self.results["commands"].setdefault("service/ghz", []).append(shown)
-        print(f"harness: {shown}", file=sys.stderr, flush=True)
-        done = subprocess.run(
-            self.pinned(1, command), capture_output=True, text=True, cwd=ROOT, timeout=300
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"harness: ghz failed: {done.stderr[-2000:]}{done.stdout[-2000:]}")
-        report = json.loads(done.stdout)
+        report = self.run_json(self.pinned(1, command), "service/ghz", timeout=300)[0]
         codes = report.get("statusCodeDistribution", {})
         return {
             "rps": report["rps"],
             "ok": codes.get("OK", 0),
             "errors": sum(v for k, v in codes.items() if k != "OK"),
+            "status_codes": codes,
             "average_ms": report["average"] / 1e6,
             "article_bytes": len(first["title"].encode()) + len(first["body"].encode()),
         }

@@ -216,7 +216,8 @@ def service_section(results: dict, plots: Path, plot_prefix: str) -> tuple[str, 
     out.append(
         f"\nstream / unary = {mark(ratio, 3)} (goal ≥ 3×); service / engine = "
         f"{mark(service_ratio, 0.7)} (goal ≥ 0.7×); ghz / tagwire-bench unary = "
-        f"{g['rps'] / unary['articles_per_second']:.2f}. Closed-loop latencies include queueing "
+        f"{g['rps'] / unary['articles_per_second']:.2f} (ghz's answers by status: "
+        f"{g.get('status_codes', {})}). Closed-loop latencies include queueing "
         "behind the articles in flight; the open-loop sweep below is the latency figure.\n"
     )
     out.append("#### Open loop: latency vs offered load\n")

@@ -173,7 +173,7 @@ class CompiledTaxonomy {
     }
     return key;
   }
-    // Fills facts_ and given_names_.
+  // Fills facts_ and given_names_.
   void ComputeFacts(const absl::flat_hash_map<std::string_view, int32_t>& index_by_id);
 
   Taxonomy taxonomy_;
